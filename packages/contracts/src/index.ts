@@ -1,0 +1,16 @@
+export { type AuthorizationResult, authorize } from './authorization.js';
+export {
+  type AuthLevel,
+  type ContractRecord,
+  defineContract,
+  type ErrorResponses,
+  type HttpMethod,
+  type ProcedureContract,
+  type RestRoute,
+} from './contract.js';
+export { type AuthContract, authContract } from './procedures/auth.js';
+export { type UsersContract, usersContract } from './procedures/users.js';
+export { type UsersInternalContract, usersInternalContract } from './procedures/users-internal.js';
+export * from './schemas/auth.js';
+export * from './schemas/error.js';
+export * from './schemas/user.js';

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { defineContract } from '../contract.js';
+import { Credentials, IssuedSession, RefreshToken } from '../schemas/auth.js';
+import { User, UserId } from '../schemas/user.js';
+
+/** Lifetime of a refresh session in seconds, chosen by the gateway (`REFRESH_TOKEN_TTL`). */
+const TtlSeconds = z.number().int().positive();
+
+/**
+ * Internal procedures of the users service, for the gateway only: never republished as
+ * REST (no `rest` entry). All are `public` at the contract level because the service
+ * credential itself is the authorization.
+ */
+export const usersInternalContract = defineContract({
+  /**
+   * Checks an email and password. Throws UNAUTHORIZED for an unknown email or a wrong
+   * password (same work, same answer), FORBIDDEN for a correct password of an inactive user.
+   */
+  verifyCredentials: { type: 'mutation', auth: 'public', input: Credentials, output: User },
+  /** Opens a refresh session for a user; returns the plaintext refresh token once. */
+  createSession: {
+    type: 'mutation',
+    auth: 'public',
+    input: z.object({ userId: UserId, ttlSeconds: TtlSeconds }),
+    output: IssuedSession,
+  },
+  /**
+   * Rotates a refresh token: the old one stops working and a new one is returned. Throws
+   * UNAUTHORIZED when the token is unknown, expired, revoked, or its user inactive; a token
+   * that was already rotated revokes its whole session (reuse detection).
+   * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-security-topics §4.14.2
+   */
+  rotateSession: {
+    type: 'mutation',
+    auth: 'public',
+    input: z.object({ refreshToken: RefreshToken, ttlSeconds: TtlSeconds }),
+    output: IssuedSession,
+  },
+  /** Revokes the session a refresh token belongs to. Idempotent: unknown tokens are ignored. */
+  revokeSession: {
+    type: 'mutation',
+    auth: 'public',
+    input: z.object({ refreshToken: RefreshToken }),
+    output: z.void(),
+  },
+  /** Revokes every session of a user, except `exceptSessionId` when given; returns how many. */
+  revokeUserSessions: {
+    type: 'mutation',
+    auth: 'public',
+    input: z.object({ userId: UserId, exceptSessionId: z.string().optional() }),
+    output: z.object({ revoked: z.number().int().min(0) }),
+  },
+});
+export type UsersInternalContract = typeof usersInternalContract;
