@@ -1,0 +1,57 @@
+import { type Actor, SERVICE_TOKEN, ServiceTokenActorClaims, USERS_SERVICE_AUDIENCE } from '@basis/contracts';
+import jwt from 'jsonwebtoken';
+
+/** Seconds of clock skew tolerated between the gateway and this service when checking `exp`/`nbf`/`iat`. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** Largest user id the `users.id` column (PostgreSQL `integer`) can hold. */
+const MAX_USER_ID = 2_147_483_647;
+
+/** Why a service credential was refused (logged; the caller only sees UNAUTHORIZED). */
+export class ServiceTokenError extends Error {
+  override readonly name = 'ServiceTokenError';
+}
+
+/**
+ * Verifies the service credential the gateway sends with every call and extracts the acting user.
+ * The token must be an HS256 JWT (algorithm pinned) signed with `secret`, with audience `users`,
+ * issuer `basis-gateway`, numeric `iat` and `exp`, and a lifetime `exp - iat` of at most 60 s.
+ * @param authorization the raw `Authorization` header (`Bearer <jwt>`), or `undefined`
+ * @param secret `SERVICE_TOKEN_SECRET`
+ * @param now current time in seconds since the epoch (for tests); defaults to the clock
+ * @returns the actor named by `sub`/`role`/`sid`, or `null` when the call acts for nobody
+ * @throws ServiceTokenError when the header is missing or the token fails any check
+ * @see RFC 7519 §4.1 (registered claims), RFC 8725 §3.1 (pin the algorithm)
+ */
+export function verifyServiceToken(
+  authorization: string | undefined,
+  secret: string,
+  now: number = Math.floor(Date.now() / 1000),
+): Actor | null {
+  const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization ?? '');
+  if (!match?.[1]) throw new ServiceTokenError('missing bearer token');
+  let payload: jwt.JwtPayload | string;
+  try {
+    payload = jwt.verify(match[1], secret, {
+      algorithms: [SERVICE_TOKEN.algorithm],
+      audience: USERS_SERVICE_AUDIENCE,
+      issuer: SERVICE_TOKEN.issuer,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      clockTimestamp: now,
+    });
+  } catch (error) {
+    throw new ServiceTokenError(error instanceof Error ? error.message : 'invalid token');
+  }
+  if (typeof payload === 'string') throw new ServiceTokenError('payload is not a JSON object');
+  const { iat, exp } = payload;
+  if (typeof iat !== 'number' || typeof exp !== 'number') throw new ServiceTokenError('iat and exp are required');
+  if (exp - iat > SERVICE_TOKEN.maxTtlSeconds) throw new ServiceTokenError('lifetime exceeds the maximum');
+  if (iat > now + CLOCK_TOLERANCE_SECONDS) throw new ServiceTokenError('issued in the future');
+  if (payload.sub === undefined) return null;
+  const claims = ServiceTokenActorClaims.safeParse(payload);
+  if (!claims.success) throw new ServiceTokenError('invalid actor claims');
+  const { sub, role, sid } = claims.data;
+  const id = Number(sub);
+  if (id > MAX_USER_ID) throw new ServiceTokenError('sub is out of range');
+  return sid === undefined ? { id, role } : { id, role, sessionId: sid };
+}

@@ -1,0 +1,73 @@
+import { TRPCError } from '@trpc/server';
+
+/** Message of every CONFLICT raised for a taken email. */
+export const EMAIL_TAKEN = 'Email already registered';
+/** Message of every NOT_FOUND raised for a missing user. */
+export const USER_NOT_FOUND = 'User not found';
+/** The only message an INTERNAL_SERVER_ERROR ever carries to a caller. */
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+/** Message of SERVICE_UNAVAILABLE when the database does not answer. */
+export const DATABASE_UNAVAILABLE = 'Database unavailable';
+
+/** Socket-level failures (Node) and postgres.js connection codes that mean "the database is not reachable". */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+/** Error codes found on an error and its `cause` chain (drizzle wraps driver errors in `DrizzleQueryError.cause`). */
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code, errno } = current as { code?: unknown; errno?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    if (typeof errno === 'string') codes.push(errno);
+    if (current instanceof AggregateError) for (const inner of current.errors) codes.push(...codesOf(inner));
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+/**
+ * Whether an error is PostgreSQL's unique violation (SQLSTATE 23505), directly or as a drizzle error's cause.
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return codesOf(error).includes('23505');
+}
+
+/** Whether an error means the database could not be reached (refused, reset, timed out, shutting down). */
+export function isConnectionError(error: unknown): boolean {
+  return codesOf(error).some((code) => CONNECTION_ERROR_CODES.has(code));
+}
+
+/**
+ * Maps anything a procedure throws to the one error model: a `TRPCError` passes through; a unique
+ * violation becomes CONFLICT (the only unique column users can collide on is `email`); an unreachable
+ * database SERVICE_UNAVAILABLE; anything else INTERNAL_SERVER_ERROR with a generic message. The
+ * original error stays as `cause`, for the server log only.
+ * @param error anything thrown
+ * @returns a `TRPCError` safe to send (its message never contains driver text or SQL)
+ */
+export function toTRPCError(error: unknown): TRPCError {
+  if (error instanceof TRPCError) return error;
+  if (isUniqueViolation(error)) return new TRPCError({ code: 'CONFLICT', message: EMAIL_TAKEN, cause: error });
+  if (isConnectionError(error)) {
+    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE, cause: error });
+  }
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_ERROR_MESSAGE, cause: error });
+}

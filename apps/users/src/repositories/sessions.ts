@@ -1,0 +1,180 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { refreshTokens, type SessionRow, sessions, type UserRow, users } from '../db/schema.js';
+
+/** Canonical textual UUID, as `sessions.id` prints it. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A refresh token as issued: its plaintext (`<sessionId>.<secret>`) exists only here, once. */
+export interface IssuedToken {
+  sessionId: string;
+  refreshToken: string;
+  expiresAt: Date;
+}
+
+/** What a rotation attempt found. Only `rotated` carries a new token; `reused` has revoked the session. */
+export type RotationResult =
+  | { status: 'rotated'; token: IssuedToken; user: UserRow }
+  | { status: 'unknown' | 'reused' | 'revoked' | 'expired' | 'inactive' };
+
+/**
+ * SHA-256 of a refresh secret, hex. Secrets are 256 random bits, so a fast unsalted hash is enough:
+ * a leaked table cannot be turned back into usable tokens.
+ */
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Splits `<sessionId>.<secret>`; returns `undefined` for anything malformed (never reaches SQL). */
+function parseToken(token: string): { sessionId: string; secret: string } | undefined {
+  const dot = token.indexOf('.');
+  const sessionId = token.slice(0, dot);
+  const secret = token.slice(dot + 1);
+  if (dot < 0 || !UUID.test(sessionId) || !/^[A-Za-z0-9_-]{43}$/.test(secret)) return undefined;
+  return { sessionId, secret };
+}
+
+/** A fresh secret (32 random bytes, base64url) with its hash. */
+function newSecret(): { secret: string; tokenHash: string } {
+  const secret = randomBytes(32).toString('base64url');
+  return { secret, tokenHash: hashSecret(secret) };
+}
+
+/**
+ * Refresh sessions ("token families") and their rotating refresh tokens. Only SHA-256 hashes of
+ * secrets are stored. Works on PGlite and postgres.js alike.
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-security-topics §4.14.2 (rotation, reuse detection)
+ */
+export class SessionsRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Opens a session for a user and issues its first refresh token.
+   * @param userId an existing user's id
+   * @param ttlSeconds lifetime of the token and the session, in seconds
+   * @throws the driver's foreign-key violation when the user does not exist
+   */
+  async create(userId: number, ttlSeconds: number): Promise<IssuedToken> {
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    const { secret, tokenHash } = newSecret();
+    return this.db.transaction(async (tx) => {
+      const [session] = await tx.insert(sessions).values({ userId, expiresAt }).returning({ id: sessions.id });
+      if (!session) throw new Error('insert returned no row');
+      await tx.insert(refreshTokens).values({ sessionId: session.id, tokenHash, expiresAt });
+      return { sessionId: session.id, refreshToken: `${session.id}.${secret}`, expiresAt };
+    });
+  }
+
+  /**
+   * Rotates a refresh token: marks it used and issues a new one in the same session, with a fresh
+   * lifetime. The mark is a conditional `UPDATE … WHERE used_at IS NULL`, so of two concurrent
+   * rotations of one token exactly one wins; the loser, like any later presentation of a used token,
+   * counts as reuse and revokes the whole session (including the winner's new token).
+   * @param token the presented `<sessionId>.<secret>`
+   * @param ttlSeconds lifetime of the new token, in seconds
+   * @returns `rotated` with the new token and the current user row, or why it was refused
+   */
+  async rotate(token: string, ttlSeconds: number): Promise<RotationResult> {
+    const parsed = parseToken(token);
+    if (!parsed) return { status: 'unknown' };
+    const [found] = await this.db
+      .select({
+        tokenId: refreshTokens.id,
+        usedAt: refreshTokens.usedAt,
+        expiresAt: refreshTokens.expiresAt,
+        session: sessions,
+        user: users,
+      })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(eq(refreshTokens.tokenHash, hashSecret(parsed.secret)), eq(refreshTokens.sessionId, parsed.sessionId)),
+      );
+    if (!found) return { status: 'unknown' };
+    if (found.usedAt !== null) {
+      await this.revokeById(found.session.id);
+      return { status: 'reused' };
+    }
+    const refusal = refuse(found.session, found.expiresAt, found.user);
+    if (refusal) return { status: refusal };
+
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    const { secret, tokenHash } = newSecret();
+    const won = await this.db.transaction(async (tx) => {
+      const marked = await tx
+        .update(refreshTokens)
+        .set({ usedAt: sql`now()` })
+        .where(and(eq(refreshTokens.id, found.tokenId), isNull(refreshTokens.usedAt)))
+        .returning({ id: refreshTokens.id });
+      if (marked.length === 0) return false;
+      await tx.insert(refreshTokens).values({ sessionId: found.session.id, tokenHash, expiresAt });
+      await tx.update(sessions).set({ expiresAt }).where(eq(sessions.id, found.session.id));
+      return true;
+    });
+    if (!won) {
+      await this.revokeById(found.session.id);
+      return { status: 'reused' };
+    }
+    return {
+      status: 'rotated',
+      token: { sessionId: found.session.id, refreshToken: `${found.session.id}.${secret}`, expiresAt },
+      user: found.user,
+    };
+  }
+
+  /**
+   * Revokes the session a refresh token belongs to. Idempotent: malformed, unknown or already revoked
+   * tokens change nothing. A used (rotated) token still names its session, so it revokes it too.
+   * @returns whether a session was revoked by this call
+   */
+  async revokeByToken(token: string): Promise<boolean> {
+    const parsed = parseToken(token);
+    if (!parsed) return false;
+    const [found] = await this.db
+      .select({ sessionId: refreshTokens.sessionId })
+      .from(refreshTokens)
+      .where(
+        and(eq(refreshTokens.tokenHash, hashSecret(parsed.secret)), eq(refreshTokens.sessionId, parsed.sessionId)),
+      );
+    return found ? this.revokeById(found.sessionId) : false;
+  }
+
+  /**
+   * Revokes every live session of a user, except one when given.
+   * @param exceptSessionId a session to keep (the caller's own); ignored when it is not a UUID
+   * @returns how many sessions were revoked
+   */
+  async revokeAllForUser(userId: number, exceptSessionId?: string): Promise<number> {
+    const keep = exceptSessionId !== undefined && UUID.test(exceptSessionId) ? exceptSessionId : undefined;
+    const rows = await this.db
+      .update(sessions)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
+      .returning({ id: sessions.id });
+    return rows.length;
+  }
+
+  private async revokeById(sessionId: string): Promise<boolean> {
+    const rows = await this.db
+      .update(sessions)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    return rows.length > 0;
+  }
+}
+
+/** Why an unused token may still not be rotated, or `undefined` when it may. */
+function refuse(
+  session: SessionRow,
+  tokenExpiresAt: Date,
+  user: UserRow,
+): 'revoked' | 'expired' | 'inactive' | undefined {
+  const now = Date.now();
+  if (session.revokedAt !== null) return 'revoked';
+  if (tokenExpiresAt.getTime() <= now || session.expiresAt.getTime() <= now) return 'expired';
+  if (!user.isActive) return 'inactive';
+  return undefined;
+}

@@ -1,0 +1,120 @@
+import type { Role, User, UserAdminUpdate, UserCreate, UserPage } from '@basis/contracts';
+import { asc, count, eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { type UserRow, users } from '../db/schema.js';
+
+/** A user row as stored, minus nothing: only repositories and `toUser` ever see `passwordHash`. */
+export type StoredUser = UserRow;
+
+/** Columns an update may set; `passwordHash` is already hashed. Omitted fields are left alone. */
+export interface UserChanges {
+  email?: string | undefined;
+  passwordHash?: string | undefined;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+  isActive?: boolean | undefined;
+  role?: Role | undefined;
+}
+
+/**
+ * Maps a stored row to the public `User` (contract shape): drops the hash, dates as ISO 8601 strings.
+ * @param row a `users` row
+ * @returns the `User` the contract's output schema accepts
+ */
+export function toUser(row: StoredUser): User {
+  return {
+    id: row.id,
+    email: row.email,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    isActive: row.isActive,
+    role: row.role,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Drops `undefined` entries so an update sets only the fields that were given. */
+function definedOnly(changes: UserChanges): UserChanges {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * Data access for the `users` table. Works on PGlite and postgres.js alike.
+ * Driver errors propagate unchanged (a taken email is a unique violation, mapped to CONFLICT by `toTRPCError`).
+ */
+export class UsersRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Inserts a user.
+   * @param input the contract's create input (email already normalised) with the hashed password
+   * @param role defaults to `user`
+   * @returns the stored row
+   * @throws the driver's unique violation (SQLSTATE 23505) when the email is taken
+   */
+  async create(
+    input: Omit<UserCreate, 'password'> & { passwordHash: string },
+    role: Role = 'user',
+  ): Promise<StoredUser> {
+    const [row] = await this.db
+      .insert(users)
+      .values({
+        email: input.email,
+        passwordHash: input.passwordHash,
+        firstName: input.firstName ?? null,
+        lastName: input.lastName ?? null,
+        role,
+      })
+      .returning();
+    if (!row) throw new Error('insert returned no row');
+    return row;
+  }
+
+  /** @returns the user with this id, or `undefined` */
+  async findById(id: number): Promise<StoredUser | undefined> {
+    const [row] = await this.db.select().from(users).where(eq(users.id, id));
+    return row;
+  }
+
+  /** @param email a normalised (trimmed, lower-cased) email @returns the user, or `undefined` */
+  async findByEmail(email: string): Promise<StoredUser | undefined> {
+    const [row] = await this.db.select().from(users).where(eq(users.email, email));
+    return row;
+  }
+
+  /**
+   * One page of users ordered by id, and the total count.
+   * @param limit page size (1..100, validated by the contract); @param offset rows to skip
+   */
+  async list(limit: number, offset: number): Promise<UserPage> {
+    const [rows, totals] = await Promise.all([
+      this.db.select().from(users).orderBy(asc(users.id)).limit(limit).offset(offset),
+      this.db.select({ total: count() }).from(users),
+    ]);
+    return { items: rows.map(toUser), total: totals[0]?.total ?? 0, limit, offset };
+  }
+
+  /**
+   * Updates the given fields and `updatedAt`.
+   * @returns the updated row, or `undefined` when there is no such user
+   * @throws the driver's unique violation when the new email is taken
+   */
+  async update(id: number, changes: UserChanges): Promise<StoredUser | undefined> {
+    const [row] = await this.db
+      .update(users)
+      .set({ ...definedOnly(changes), updatedAt: new Date() })
+      .where(eq(users.id, id))
+      .returning();
+    return row;
+  }
+
+  /** Deletes a user; their sessions and refresh tokens go with them (FK cascade). @returns whether a row was deleted */
+  async delete(id: number): Promise<boolean> {
+    const rows = await this.db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+    return rows.length > 0;
+  }
+}
+
+/** The fields of an admin update besides `id`, as the contract gives them. */
+export type AdminChanges = Omit<UserAdminUpdate, 'id'>;
