@@ -1,0 +1,59 @@
+import { ensureBootstrapAdmin } from './bootstrap.js';
+import { openDatabase } from './db/client.js';
+import { EnvError, loadEnv, type UsersEnv } from './env.js';
+import { UsersRepository } from './repositories/users.js';
+import { buildServer } from './server.js';
+
+/**
+ * Starts the users service: parses the environment (exit 1 with one line naming a bad variable),
+ * opens and migrates the database, ensures the bootstrap admin, listens, and on SIGTERM/SIGINT stops
+ * accepting, finishes in-flight calls, closes the database and exits 0.
+ */
+async function main(): Promise<void> {
+  let env: UsersEnv;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+
+  const db = await openDatabase({ databaseUrl: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
+  const app = await buildServer({ env, db });
+  for (const warning of env.warnings) app.log.warn(warning);
+  app.log.info({ driver: db.driver }, 'database ready');
+
+  if (env.BOOTSTRAP_ADMIN_EMAIL && env.BOOTSTRAP_ADMIN_PASSWORD) {
+    const { user, created } = await ensureBootstrapAdmin(new UsersRepository(db.db), {
+      email: env.BOOTSTRAP_ADMIN_EMAIL,
+      password: env.BOOTSTRAP_ADMIN_PASSWORD,
+    });
+    app.log.info({ userId: user.id, created }, 'bootstrap admin ensured');
+  }
+
+  let closing = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+      await db.close();
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  const address = await app.listen({ port: env.PORT, host: env.HOST });
+  app.log.info(`users service listening on ${address}`);
+}
+
+main().catch((error: unknown) => {
+  console.error('users service failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

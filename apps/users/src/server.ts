@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { REQUEST_ID_HEADER } from '@basis/contracts';
+import { TRPCError } from '@trpc/server';
+import {
+  type CreateFastifyContextOptions,
+  type FastifyTRPCPluginOptions,
+  fastifyTRPCPlugin,
+} from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ServiceTokenError, verifyServiceToken } from './auth/service-token.js';
+import type { DatabaseHandle } from './db/client.js';
+import type { UsersEnv } from './env.js';
+import { loggerOptions } from './logger.js';
+import { SessionsRepository } from './repositories/sessions.js';
+import { UsersRepository } from './repositories/users.js';
+import { appRouter, type UsersRouter } from './router.js';
+import type { Context } from './trpc.js';
+
+/** A request id we accept from the caller; anything else is replaced by a fresh UUID. */
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** How long `/readyz` waits for `select 1`, in milliseconds. */
+const READINESS_TIMEOUT_MS = 2000;
+
+/** What the server needs: its configuration and an open, migrated database. */
+export interface ServerOptions {
+  env: UsersEnv;
+  db: DatabaseHandle;
+}
+
+/** The innermost error of a cause chain (drizzle's `DrizzleQueryError` message embeds SQL and parameters). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++) {
+    current = current.cause;
+  }
+  return current;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Builds the users service (not yet listening): tRPC at `/trpc` behind the service credential,
+ * `GET /healthz` (200 while the process lives) and `GET /readyz` (200 when the database answers
+ * `select 1`, else 503), both without a token. Requests carry `x-request-id` (a valid incoming one is
+ * kept, else a UUID), which is logged and echoed.
+ * @param options the parsed environment and the database; the caller closes the database after `app.close()`
+ * @returns the Fastify instance; call `listen` on it
+ */
+export async function buildServer({ env, db }: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(env),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers[REQUEST_ID_HEADER];
+      return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (req, reply) => {
+    try {
+      await withTimeout(db.ping(), READINESS_TIMEOUT_MS);
+      return { status: 'ok' };
+    } catch (error) {
+      req.log.warn({ err: rootCause(error) }, 'database is not ready');
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  const users = new UsersRepository(db.db);
+  const sessions = new SessionsRepository(db.db);
+
+  /** Checks the service credential and names the acting user; every /trpc call goes through here. */
+  const createContext = async ({ req }: CreateFastifyContextOptions): Promise<Context> => {
+    try {
+      const actor = verifyServiceToken(req.headers.authorization, env.SERVICE_TOKEN_SECRET);
+      return { actor, requestId: req.id, log: req.log, users, sessions };
+    } catch (error) {
+      if (!(error instanceof ServiceTokenError)) throw error;
+      req.log.info({ reason: error.message }, 'service token refused');
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing or invalid service token' });
+    }
+  };
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext,
+      onError({ error, path, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
+          const cause = rootCause(error);
+          req.log.error({ err: cause, path, code: error.code }, 'procedure failed');
+        } else {
+          req.log.info({ path, code: error.code }, 'procedure refused');
+        }
+      },
+    } satisfies FastifyTRPCPluginOptions<UsersRouter>['trpcOptions'],
+  });
+
+  return app;
+}
