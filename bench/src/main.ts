@@ -1,0 +1,425 @@
+/**
+ * `npm run bench [-- --quick]`: measures what the Basis gateway adds to a request, in one run on
+ * one machine, beside the users service called directly and beside nginx as a plain reverse
+ * proxy, at the same concurrency (issue 5). Prints one table, writes JSON and Markdown under
+ * bench/results/. Targets are reported, never asserted; `--quick` (the CI smoke check) exits 1
+ * only when a request failed.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type BenchDatabase, createBenchDatabase } from './database.js';
+import { ensureNginx, type RunningNginx, startNginx } from './nginx.js';
+import { freePort, killAllNow, type RunningProcess, runCommand, startProcess, watchMemory } from './processes.js';
+import { type BenchReport, type Check, renderText, verdict, writeReport } from './report.js';
+import { type LoadResult, type LoadSpec, runConcurrently, runLoad, warmAndRun } from './scenarios.js';
+import { checkUserResponse, logIn, seedUsers } from './seed.js';
+import { serviceTokenSource } from './tokens.js';
+
+const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = resolve(BENCH_DIR, '..');
+const MB = 1024;
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    'no-nginx': { type: 'boolean', default: false },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'log-level': { type: 'string' },
+    out: { type: 'string' },
+    'users-entry': { type: 'string' },
+    'gateway-entry': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (flags.help) {
+  console.log(`usage: npm run bench -- [--quick] [--no-build] [--no-nginx] [--connections N] [--duration S]
+                       [--cpu-prof] [--log-level LEVEL] [--out NAME]
+  --quick        ~2 s per load (CI smoke check: exit 1 only if a request failed)
+  --no-build     skip 'turbo build' of users and gateway
+  --no-nginx     skip scenario (c)
+  --cpu-prof     run the gateway under node --cpu-prof (profiles in bench/profiles/)
+  --out NAME     write bench/results/NAME.{json,md} (default: latest, or quick with --quick)
+  --users-entry FILE, --gateway-entry FILE
+                 run other builds (e.g. a worktree of an older commit, for before/after tables)
+  DATABASE_URL   when set, a fresh database basis_bench_<hex> is made on that server for the run`);
+  process.exit(0);
+}
+
+function positiveNumber(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+const USERS_ENTRY = resolve(flags['users-entry'] ?? join(REPO_ROOT, 'apps/users/dist/main.js'));
+const GATEWAY_ENTRY = resolve(flags['gateway-entry'] ?? join(REPO_ROOT, 'apps/gateway/dist/main.js'));
+const quick = flags.quick;
+const settings = {
+  connections: Math.round(positiveNumber(flags.connections, 50, 'connections')),
+  durationSeconds: positiveNumber(flags.duration, quick ? 1.5 : 10, 'duration'),
+  warmupSeconds: quick ? 0.5 : 3,
+  stormConnections: 4,
+  peakConnections: 200,
+  peakSeconds: quick ? 1 : 5,
+  seededUsers: quick ? 20 : 200,
+  nginx: !flags['no-nginx'],
+};
+
+const log = (line: string): void => console.log(`[bench] ${line}`);
+
+/** Everything that must be undone, last started first stopped. */
+const cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
+let cleaning: Promise<void> | null = null;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step.run();
+      } catch (error) {
+        console.error(`[bench] cleanup of ${step.name} failed: ${(error as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`[bench] ${signal}: stopping everything`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+process.on('exit', killAllNow);
+
+function track(child: RunningProcess, graceMs = 5000): void {
+  cleanups.push({ name: child.name, run: () => child.stop(graceMs) });
+}
+
+function randomItem<T>(items: readonly T[]): T {
+  const item = items[Math.floor(Math.random() * items.length)];
+  if (item === undefined) throw new Error('randomItem of an empty list');
+  return item;
+}
+
+async function main(): Promise<number> {
+  const loadStart = loadavg();
+  const startedAt = new Date().toISOString();
+  if (!flags['no-build']) {
+    log('building users and gateway (turbo)');
+    const code = await runCommand(
+      join(REPO_ROOT, 'node_modules/.bin/turbo'),
+      ['run', 'build', '--filter=@basis/users', '--filter=@basis/gateway', '--output-logs=errors-only'],
+      { cwd: REPO_ROOT },
+    );
+    if (code !== 0) throw new Error(`turbo build failed with code ${code}`);
+  }
+  for (const entry of [USERS_ENTRY, GATEWAY_ENTRY]) {
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: build the apps first (npm run build)`);
+  }
+
+  const work = mkdtempSync(join(tmpdir(), 'basis-bench-'));
+  let keepWork = false;
+  cleanups.push({
+    name: 'temporary directory',
+    run: async () => {
+      if (keepWork) console.error(`[bench] logs kept in ${work}`);
+      else rmSync(work, { recursive: true, force: true });
+    },
+  });
+
+  const serviceSecret = randomBytes(32).toString('hex');
+  const jwtSecret = randomBytes(32).toString('hex');
+  const baseEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? tmpdir(),
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    ...(flags['log-level'] === undefined ? {} : { LOG_LEVEL: flags['log-level'] }),
+  };
+
+  try {
+    // The database: a fresh PostgreSQL database when DATABASE_URL is set, else PGlite in memory.
+    let database: BenchDatabase | null = null;
+    const adminUrl = process.env.DATABASE_URL;
+    if (adminUrl !== undefined && adminUrl !== '') {
+      database = await createBenchDatabase(adminUrl);
+      const made = database;
+      cleanups.push({ name: `database ${made.name}`, run: () => made.drop() });
+      log(`PostgreSQL database ${made.name} created`);
+    }
+    const dbEnv: Record<string, string> =
+      database === null ? { PGLITE_DATA_DIR: 'memory://' } : { DATABASE_URL: database.url };
+
+    const usersPort = await freePort();
+    const users = await startProcess({
+      name: 'users',
+      command: process.execPath,
+      args: [USERS_ENTRY],
+      env: { ...baseEnv, ...dbEnv, PORT: String(usersPort), SERVICE_TOKEN_SECRET: serviceSecret },
+      readyUrl: `http://127.0.0.1:${usersPort}/readyz`,
+      readyTimeoutMs: 60_000,
+      logFile: join(work, 'users.log'),
+      cwd: dirname(dirname(USERS_ENTRY)),
+    });
+    track(users);
+    log(`users ready in ${users.readyMs.toFixed(0)} ms (pid ${users.pid}, port ${usersPort})`);
+
+    const gatewayPort = await freePort();
+    const profileDir = join(BENCH_DIR, 'profiles');
+    if (flags['cpu-prof']) mkdirSync(profileDir, { recursive: true });
+    const gateway = await startProcess({
+      name: 'gateway',
+      command: process.execPath,
+      args: [...(flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), GATEWAY_ENTRY],
+      env: {
+        ...baseEnv,
+        PORT: String(gatewayPort),
+        USERS_SERVICE_URL: `http://127.0.0.1:${usersPort}`,
+        JWT_SECRET: jwtSecret,
+        SERVICE_TOKEN_SECRET: serviceSecret,
+      },
+      readyUrl: `http://127.0.0.1:${gatewayPort}/readyz`,
+      readyTimeoutMs: 30_000,
+      logFile: join(work, 'gateway.log'),
+      cwd: dirname(dirname(GATEWAY_ENTRY)),
+    });
+    track(gateway, 15_000); // --cpu-prof writes its profile on exit
+    log(`gateway ready in ${gateway.readyMs.toFixed(0)} ms (pid ${gateway.pid}, port ${gatewayPort})`);
+
+    let nginx: RunningNginx | null = null;
+    if (settings.nginx) {
+      const binary = await ensureNginx(log);
+      const nginxDir = join(work, 'nginx');
+      mkdirSync(nginxDir, { recursive: true });
+      nginx = await startNginx(binary, nginxDir, usersPort);
+      track(nginx);
+      log(`nginx ready in ${nginx.readyMs.toFixed(0)} ms (port ${nginx.port})`);
+    }
+
+    const usersOrigin = `http://127.0.0.1:${usersPort}`;
+    const gatewayOrigin = `http://127.0.0.1:${gatewayPort}`;
+
+    log(`seeding ${settings.seededUsers} users through the gateway`);
+    const seed = await seedUsers(gatewayOrigin, settings.seededUsers, 4);
+    const accessToken = await logIn(gatewayOrigin, seed.login.email, seed.login.password);
+    const actorId = seed.ids[0];
+    if (actorId === undefined) throw new Error('no user was seeded');
+    const serviceTokens = serviceTokenSource(serviceSecret, { sub: String(actorId), role: 'user' });
+
+    const trpcPaths = seed.ids.map((id) => `/trpc/users.byId?input=${encodeURIComponent(JSON.stringify({ id }))}`);
+    const restPaths = seed.ids.map((id) => `/api/v1/users/${id}`);
+    const serviceHeaders = (): Record<string, string> => ({ authorization: `Bearer ${serviceTokens.current()}` });
+    const accessHeaders = { authorization: `Bearer ${accessToken}` };
+
+    // Every target must answer a real user before it is measured.
+    await checkUserResponse(`${usersOrigin}${trpcPaths[0]}`, serviceHeaders(), actorId);
+    await checkUserResponse(`${gatewayOrigin}${restPaths[0]}`, accessHeaders, actorId);
+    if (nginx !== null)
+      await checkUserResponse(`http://127.0.0.1:${nginx.port}${trpcPaths[0]}`, serviceHeaders(), actorId);
+
+    const common = { connections: settings.connections, durationSeconds: settings.durationSeconds };
+    const direct: LoadSpec = {
+      ...common,
+      id: 'a-users-direct',
+      title: '(a) users direct, tRPC byId',
+      origin: usersOrigin,
+      method: 'GET',
+      path: () => randomItem(trpcPaths),
+      headers: serviceHeaders,
+    };
+    const viaGateway: LoadSpec = {
+      ...common,
+      id: 'b-gateway',
+      title: '(b) gateway, GET /api/v1/users/{id}',
+      origin: gatewayOrigin,
+      method: 'GET',
+      path: () => randomItem(restPaths),
+      headers: () => accessHeaders,
+    };
+    const viaNginx: LoadSpec | null =
+      nginx === null
+        ? null
+        : { ...direct, id: 'c-nginx', title: '(c) nginx → users, tRPC byId', origin: `http://127.0.0.1:${nginx.port}` };
+    const storm: LoadSpec = {
+      id: 'd-login-storm',
+      title: '(d) login storm, POST /api/v1/auth/access',
+      origin: gatewayOrigin,
+      connections: settings.stormConnections,
+      durationSeconds: settings.durationSeconds,
+      method: 'POST',
+      path: () => '/api/v1/auth/access',
+      headers: () => ({ 'content-type': 'application/json' }),
+      body: JSON.stringify(seed.login),
+    };
+
+    const results: LoadResult[] = [];
+    let failed = 0;
+    const measure = async (spec: LoadSpec): Promise<LoadResult> => {
+      log(
+        `${spec.title}: ${settings.warmupSeconds} s warm-up + ${spec.durationSeconds} s at ${spec.connections} connections`,
+      );
+      const { result, warmupErrors } = await warmAndRun(spec, settings.warmupSeconds);
+      failed += warmupErrors + result.errors;
+      results.push(result);
+      return result;
+    };
+
+    const a = await measure(direct);
+    const b = await measure(viaGateway);
+    const c = viaNginx === null ? null : await measure(viaNginx);
+
+    log(`(b) during a login storm of ${settings.stormConnections} connections`);
+    const [bStorm, d] = await runConcurrently(
+      { ...viaGateway, id: 'b-during-storm', title: '(b) gateway during login storm' },
+      storm,
+    );
+    failed += bStorm.errors + d.errors;
+    results.push(bStorm, d);
+
+    log(`(b) at ${settings.peakConnections} connections for the gateway's peak memory`);
+    const memory = watchMemory(gateway.pid, 50);
+    const peak = await runLoad({
+      ...viaGateway,
+      id: 'b-peak',
+      title: `(b) gateway at ${settings.peakConnections} connections`,
+      connections: settings.peakConnections,
+      durationSeconds: settings.peakSeconds,
+    });
+    const mem = memory.stop();
+    failed += peak.errors;
+    results.push(peak);
+
+    const addedGateway = b.p50 - a.p50;
+    const addedNginx = c === null ? null : c.p50 - a.p50;
+    const pglite = database === null;
+    const checks: Check[] = [
+      {
+        name: '(b)/(a) throughput',
+        value: b.requestsPerSecond / a.requestsPerSecond,
+        unit: '',
+        target: '≥ 0.80',
+        verdict: verdict(b.requestsPerSecond / a.requestsPerSecond, 0.8, true),
+      },
+      {
+        name: 'added p50, gateway (b)−(a)',
+        value: addedGateway,
+        unit: ' ms',
+        target: '≤ 1.00 ms',
+        verdict: verdict(addedGateway, 1),
+      },
+      {
+        name: 'added p50, nginx (c)−(a)',
+        value: addedNginx,
+        unit: ' ms',
+        target: '—',
+        verdict: addedNginx === null ? 'N/A' : 'INFO',
+      },
+      {
+        name: 'gateway added / nginx added',
+        value: addedNginx === null || addedNginx <= 0 ? null : addedGateway / addedNginx,
+        unit: '×',
+        target: '≤ 2.00×',
+        verdict: addedNginx === null ? 'N/A' : verdict(addedGateway, 2 * Math.max(addedNginx, 0)),
+        ...(addedNginx !== null && addedNginx <= 0 ? { note: 'nginx added nothing measurable' } : {}),
+      },
+      {
+        name: 'p99 of (b) during login storm',
+        value: bStorm.p99,
+        unit: ' ms',
+        target: '< 25 ms',
+        verdict: verdict(bStorm.p99, 25 - 1e-9),
+        note: `storm: ${d.requestsPerSecond.toFixed(1)} logins/s, p99 ${d.p99.toFixed(1)} ms`,
+      },
+      {
+        name: `gateway peak RSS (${settings.peakConnections} conns)`,
+        value: mem.hwmKb / MB,
+        unit: ' MB',
+        target: '< 120 MB',
+        verdict: verdict(mem.hwmKb / MB, 120 - 1e-9),
+        note: `VmHWM over the process life; max VmRSS sampled during the load ${(mem.rssKb / MB).toFixed(1)} MB`,
+      },
+      {
+        name: 'users start-to-ready',
+        value: users.readyMs,
+        unit: ' ms',
+        target: '< 1000 ms (PostgreSQL)',
+        verdict: pglite ? 'INFO' : verdict(users.readyMs, 1000 - 1e-9),
+        ...(pglite ? { note: 'PGlite memory:// is created at every start: target not applicable' } : {}),
+      },
+      {
+        name: 'gateway start-to-ready',
+        value: gateway.readyMs,
+        unit: ' ms',
+        target: '< 1000 ms',
+        verdict: verdict(gateway.readyMs, 1000 - 1e-9),
+      },
+    ];
+
+    const readyMs: Record<string, number> = { users: users.readyMs, gateway: gateway.readyMs };
+    if (nginx !== null) readyMs.nginx = nginx.readyMs;
+    const report: BenchReport = {
+      startedAt,
+      quick,
+      database: pglite ? 'pglite (memory://)' : 'postgresql',
+      machine: {
+        node: process.version,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+        loadAverageStart: loadStart,
+        loadAverageEnd: loadavg(),
+      },
+      settings: {
+        connections: settings.connections,
+        durationSeconds: settings.durationSeconds,
+        warmupSeconds: settings.warmupSeconds,
+        stormConnections: settings.stormConnections,
+        peakConnections: settings.peakConnections,
+        seededUsers: settings.seededUsers,
+        nginx: nginx !== null,
+      },
+      scenarios: results,
+      readyMs,
+      gatewayMemory: { peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB },
+      checks,
+      failedRequests: failed,
+    };
+
+    console.log(`\n${renderText(report)}\n`);
+    const written = writeReport(report, join(BENCH_DIR, 'results'), flags.out ?? (quick ? 'quick' : 'latest'));
+    log(`wrote ${written.json} and ${written.markdown}`);
+    if (failed > 0) {
+      keepWork = true;
+      for (const r of results) {
+        if (r.errors > 0)
+          console.error(`[bench] ${r.title}: ${r.errors} failed, statuses ${JSON.stringify(r.statusCodes)}`);
+      }
+      console.error(`[bench] FAILED: ${failed} request(s) did not succeed`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    keepWork = true;
+    throw error;
+  }
+}
+
+main()
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  })
+  .catch(async (error: unknown) => {
+    console.error(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanup();
+    process.exit(1);
+  });
