@@ -1,0 +1,96 @@
+import type { Role } from '@basis/contracts';
+import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
+import type { FastifyInstance } from 'fastify';
+import jwt from 'jsonwebtoken';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { parseEnv } from '../../src/env.js';
+import type { UsersRouter } from '../../src/index.js';
+import { buildServer } from '../../src/server.js';
+
+/** The secret test servers verify service tokens with. */
+export const TEST_SECRET = 'test-service-token-secret-of-at-least-32-bytes';
+
+/** Who a service token acts for: a user id and role (and session), or nobody. */
+export interface TokenActor {
+  id: number;
+  role: Role;
+  sessionId?: string;
+}
+
+/**
+ * Mints a service token like the gateway does; `overrides` let tests break one property at a time.
+ * @param actor the acting user, or `null`
+ */
+export function mintServiceToken(
+  actor: TokenActor | null,
+  overrides: { secret?: string; audience?: string; issuer?: string; expiresInSeconds?: number; iat?: number } = {},
+): string {
+  const iat = overrides.iat ?? Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = { iat, exp: iat + (overrides.expiresInSeconds ?? 30) };
+  if (actor) {
+    claims.sub = String(actor.id);
+    claims.role = actor.role;
+    if (actor.sessionId) claims.sid = actor.sessionId;
+  }
+  return jwt.sign(claims, overrides.secret ?? TEST_SECRET, {
+    algorithm: 'HS256',
+    audience: overrides.audience ?? 'users',
+    issuer: overrides.issuer ?? 'basis-gateway',
+  });
+}
+
+/** A typed tRPC client of the users service. */
+export type UsersClient = TRPCClient<UsersRouter>;
+
+/** A users service listening on an ephemeral port, closed (not the database) on dispose. */
+export interface TestServer extends AsyncDisposable {
+  app: FastifyInstance;
+  url: string;
+  /** Every response body this server's clients received, in order (to check that none leaks a secret). */
+  responses: string[];
+  /** A client whose every call carries a fresh service token for `actor` (or no actor). */
+  client(actor?: TokenActor | null): UsersClient;
+  /** A client that sends exactly this `Authorization` header (or none). */
+  rawClient(authorization: string | undefined): UsersClient;
+}
+
+/**
+ * Starts the real server (`buildServer`) on 127.0.0.1, port 0, over an open database.
+ * @param db an open, migrated database; the caller closes it
+ */
+export async function startServer(db: DatabaseHandle): Promise<TestServer> {
+  const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SERVICE_TOKEN_SECRET: TEST_SECRET });
+  const app = await buildServer({ env, db });
+  const responses: string[] = [];
+  /** `fetch` that records every response body the clients receive. */
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    responses.push(await response.clone().text());
+    return response;
+  };
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `${address}/trpc`;
+  const rawClient = (authorization: string | undefined): UsersClient =>
+    createTRPCClient<UsersRouter>({
+      links: [
+        httpLink({ url, fetch: recordingFetch, headers: () => (authorization === undefined ? {} : { authorization }) }),
+      ],
+    });
+  return {
+    app,
+    url: address,
+    responses,
+    client: (actor = null) =>
+      createTRPCClient<UsersRouter>({
+        links: [
+          httpLink({
+            url,
+            fetch: recordingFetch,
+            headers: () => ({ authorization: `Bearer ${mintServiceToken(actor)}` }),
+          }),
+        ],
+      }),
+    rawClient,
+    [Symbol.asyncDispose]: () => app.close(),
+  };
+}
