@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { type Actor, Role } from '@basis/contracts';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+
+/** Issuer and audience of the gateway's access tokens. */
+export const ACCESS_TOKEN = { issuer: 'basis-gateway', audience: 'basis-api' } as const;
+
+/** HMAC algorithms an access token may be signed with; exactly one is pinned per gateway. */
+export type AccessTokenAlgorithm = 'HS256' | 'HS384' | 'HS512';
+
+/** Settings shared by {@link signAccessToken} and {@link verifyAccessToken}. */
+export interface AccessTokenOptions {
+  secret: string;
+  /** Lifetime in seconds (`ACCESS_TOKEN_TTL`). */
+  ttlSeconds: number;
+  /** Signing algorithm, pinned on verify; HS256 by default. */
+  algorithm?: AccessTokenAlgorithm;
+  /** Accepted clock skew on `exp`/`nbf`/`iat`, in seconds; 5 by default. */
+  clockToleranceSeconds?: number;
+}
+
+const Claims = z.object({
+  sub: z.string().regex(/^[1-9][0-9]*$/),
+  role: Role,
+  sid: z.string().min(1),
+  jti: z.string().min(1),
+  iat: z.number(),
+  exp: z.number(),
+});
+
+/** Thrown by {@link verifyAccessToken} for any token that fails a check; the reason is for logs only. */
+export class InvalidAccessTokenError extends Error {
+  override name = 'InvalidAccessTokenError';
+}
+
+/**
+ * Signs an access token for a user's session.
+ * Claims: `sub` (user id, decimal string), `role`, `sid` (refresh session id), `jti`, `iss`, `aud`, `iat`, `exp`.
+ * @param actor the user and the refresh session the token belongs to (`sessionId` is required)
+ * @returns the compact JWT
+ * @see RFC 7519 §4.1
+ */
+export function signAccessToken(actor: Required<Actor>, options: AccessTokenOptions): string {
+  return jwt.sign({ role: actor.role, sid: actor.sessionId }, options.secret, {
+    algorithm: options.algorithm ?? 'HS256',
+    expiresIn: options.ttlSeconds,
+    issuer: ACCESS_TOKEN.issuer,
+    audience: ACCESS_TOKEN.audience,
+    subject: String(actor.id),
+    jwtid: randomUUID(),
+  });
+}
+
+/**
+ * Verifies an access token with the algorithm pinned (so `alg: none` and algorithm
+ * confusion fail), issuer, audience, expiry (small clock tolerance) and claim shapes.
+ * An opaque refresh token (`<sessionId>.<secret>`) is not a JWT and fails here.
+ * @returns the caller, with the refresh session id the token came from
+ * @throws {InvalidAccessTokenError} whatever the reason
+ */
+export function verifyAccessToken(token: string, options: AccessTokenOptions): Required<Actor> {
+  let payload: unknown;
+  try {
+    payload = jwt.verify(token, options.secret, {
+      algorithms: [options.algorithm ?? 'HS256'],
+      issuer: ACCESS_TOKEN.issuer,
+      audience: ACCESS_TOKEN.audience,
+      clockTolerance: options.clockToleranceSeconds ?? 5,
+    });
+  } catch (error) {
+    throw new InvalidAccessTokenError(error instanceof Error ? error.message : 'invalid token');
+  }
+  const claims = Claims.safeParse(payload);
+  if (!claims.success) throw new InvalidAccessTokenError('unexpected claims');
+  return { id: Number(claims.data.sub), role: claims.data.role, sessionId: claims.data.sid };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** Development-only secrets: used when a secret is unset outside production, with a warning. */
+export const DEV_SECRETS = {
+  JWT_SECRET: 'basis-development-jwt-secret-do-not-use-in-production',
+  SERVICE_TOKEN_SECRET: 'basis-development-service-token-secret-do-not-use',
+} as const;
+
+/** Shortest secret accepted in production, in bytes (HS256 wants at least its 256-bit output size). */
+export const MIN_SECRET_BYTES = 32;
+
+type SecretName = keyof typeof DEV_SECRETS;
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * The gateway's environment, as SPEC.md lists it. Secrets are optional here: {@link parseEnv}
+ * applies the production rule (refuse) or the development default (warn) afterwards.
+ */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: port.default(8001),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  USERS_SERVICE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8002'),
+  JWT_SECRET: z.string().optional(),
+  /** Access token lifetime in seconds. */
+  ACCESS_TOKEN_TTL: positiveInt.default(900),
+  /** Refresh session lifetime in seconds. */
+  REFRESH_TOKEN_TTL: positiveInt.default(1_209_600),
+  /** Per-call upstream timeout in milliseconds. */
+  UPSTREAM_TIMEOUT_MS: positiveInt.default(5000),
+  SERVICE_TOKEN_SECRET: z.string().optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Comma-separated list of allowed CORS origins; empty disables CORS. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The parsed gateway configuration; secrets are always present after {@link parseEnv}. */
+export type Env = Omit<z.output<typeof EnvSchema>, SecretName> & Record<SecretName, string>;
+
+/** Thrown by {@link parseEnv} when a variable is invalid; the message names every bad variable. */
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+/**
+ * Parses and validates the gateway's environment.
+ * Empty strings count as unset, so `.env` lines like `REDIS_URL=` fall back to defaults.
+ * @param source variables to read, usually `process.env`
+ * @returns the configuration and the warnings to log (development secrets in use)
+ * @throws {EnvError} naming each invalid variable; with `NODE_ENV=production` also each
+ *   secret that is missing, shorter than {@link MIN_SECRET_BYTES} bytes, or a development default
+ */
+export function parseEnv(source: Record<string, string | undefined>): { env: Env; warnings: string[] } {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new EnvError(`Invalid gateway environment:\n  ${problems.join('\n  ')}`);
+  }
+  const parsed = result.data;
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  const secrets = {} as Record<SecretName, string>;
+  for (const name of Object.keys(DEV_SECRETS) as SecretName[]) {
+    const value = parsed[name];
+    if (parsed.NODE_ENV === 'production') {
+      if (value === undefined) problems.push(`${name}: required when NODE_ENV=production`);
+      else if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES)
+        problems.push(`${name}: must be at least ${MIN_SECRET_BYTES} bytes when NODE_ENV=production`);
+      else if (value === DEV_SECRETS[name])
+        problems.push(`${name}: the development default cannot be used in production`);
+      secrets[name] = value ?? '';
+    } else if (value === undefined) {
+      warnings.push(`${name} is not set: using the fixed development secret (never do this in production)`);
+      secrets[name] = DEV_SECRETS[name];
+    } else {
+      secrets[name] = value;
+    }
+  }
+  if (problems.length > 0) throw new EnvError(`Invalid gateway environment:\n  ${problems.join('\n  ')}`);
+  return { env: { ...parsed, ...secrets }, warnings };
+}

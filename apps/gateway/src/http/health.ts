@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+
+/** What `/readyz` needs: the users service's base URL and how long to wait for it. */
+export interface ReadinessOptions {
+  usersServiceUrl: string;
+  /** Milliseconds to wait for the users service's `/readyz` (`UPSTREAM_TIMEOUT_MS`). */
+  timeoutMs: number;
+}
+
+/**
+ * `GET /healthz`: 200 while the process lives (no dependency is checked, so the gateway is
+ * healthy whatever state the users service is in). `GET /readyz`: 200 when the users
+ * service's own `/readyz` answers 200 within the timeout, else 503 SERVICE_UNAVAILABLE.
+ */
+export function registerHealth(app: FastifyInstance, options: ReadinessOptions): void {
+  const readyUrl = `${options.usersServiceUrl.replace(/\/$/, '')}/readyz`;
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (request, reply) => {
+    try {
+      const response = await fetch(readyUrl, { signal: AbortSignal.timeout(options.timeoutMs) });
+      await response.body?.cancel();
+      if (response.ok) return { status: 'ok', upstreams: { users: 'ok' } };
+      request.log.warn({ status: response.status }, 'users service is not ready');
+    } catch (error) {
+      request.log.warn({ err: error }, 'users service is unreachable');
+    }
+    return reply.status(503).send({ code: 'SERVICE_UNAVAILABLE', message: 'The users service is not ready' });
+  });
+}

@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { UpstreamOutcome } from '../upstream/errors.js';
+
+/** The gateway's Prometheus metrics, in a registry of their own (one per gateway instance). */
+export interface GatewayMetrics {
+  registry: Registry;
+  /** Records one upstream call: procedure path (`users.byId`), outcome, duration in seconds. */
+  observeUpstream(procedure: string, outcome: UpstreamOutcome, seconds: number): void;
+  /** Records one HTTP response: route template, method, status, duration in seconds. */
+  observeHttp(route: string, method: string, status: number, seconds: number): void;
+}
+
+/**
+ * Creates the registry: Node's default metrics (`basis_gateway_` prefix), an HTTP request
+ * duration histogram labelled by route, method and status, and upstream call counts and
+ * durations labelled by service, procedure and outcome.
+ */
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'basis_gateway_' });
+  const upstreamCalls = new Counter({
+    name: 'basis_gateway_upstream_calls_total',
+    help: 'Upstream calls by service, procedure and outcome',
+    labelNames: ['service', 'procedure', 'outcome'],
+    registers: [registry],
+  });
+  const upstreamDuration = new Histogram({
+    name: 'basis_gateway_upstream_call_duration_seconds',
+    help: 'Upstream call duration in seconds',
+    labelNames: ['service', 'procedure', 'outcome'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'basis_gateway_http_request_duration_seconds',
+    help: 'HTTP request duration in seconds by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeUpstream(procedure, outcome, seconds) {
+      const labels = { service: procedure.split('.')[0] ?? 'unknown', procedure, outcome };
+      upstreamCalls.inc(labels);
+      upstreamDuration.observe(labels, seconds);
+    },
+    observeHttp(route, method, status, seconds) {
+      httpDuration.observe({ route, method, status }, seconds);
+    },
+  };
+}
+
+/**
+ * Times every response into the HTTP histogram and serves `GET /metrics` (Prometheus text).
+ * The `route` label is the REST path template (`/api/v1/users/{id}`) or the Fastify route,
+ * never the raw URL, so label cardinality stays bounded.
+ * @param routeOf maps a request to its route label
+ */
+export function registerMetrics(
+  app: FastifyInstance,
+  metrics: GatewayMetrics,
+  routeOf: (method: string, url: string, fastifyRoute: string | undefined) => string,
+): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = routeOf(request.method, request.url, request.routeOptions.url);
+    metrics.observeHttp(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', async (_request, reply) => {
+    void reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

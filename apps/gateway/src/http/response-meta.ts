@@ -1,0 +1,46 @@
+import type { TRPCError } from '@trpc/server';
+import type { PublishedRoute } from '../routers/published-routes.js';
+import { BearerChallenge } from '../trpc.js';
+import { UpstreamFailure } from '../upstream/errors.js';
+
+type Headers = Record<string, string>;
+
+/**
+ * Headers an error response must carry: `Retry-After` (seconds) on 503 from an upstream
+ * failure, and `WWW-Authenticate` on every 401 (`Bearer error="invalid_token"` for a bad
+ * token, plain `Bearer` otherwise).
+ * @see RFC 9110 §10.2.3 (Retry-After), RFC 6750 §3 (WWW-Authenticate)
+ */
+export function errorHeaders(error: TRPCError | undefined): Headers {
+  if (!error) return {};
+  if (error.code === 'UNAUTHORIZED') {
+    return { 'www-authenticate': error.cause instanceof BearerChallenge ? error.cause.challenge : 'Bearer' };
+  }
+  if (error instanceof UpstreamFailure && error.retryAfterSeconds !== undefined) {
+    return { 'retry-after': String(error.retryAfterSeconds) };
+  }
+  return {};
+}
+
+interface MetaOptions {
+  paths: readonly string[] | undefined;
+  errors: readonly TRPCError[];
+}
+
+/**
+ * `responseMeta` for the REST adapter: the contract's success status (201 for create, 204 for
+ * delete and logout) and the error headers of {@link errorHeaders}.
+ */
+export function restResponseMeta(routes: readonly PublishedRoute[]) {
+  const statusOf = new Map(routes.map((route) => [route.procedure, route.rest.successStatus]));
+  return ({ paths, errors }: MetaOptions): { status?: number; headers?: Headers } => {
+    if (errors.length > 0) return { headers: errorHeaders(errors[0]) };
+    const status = paths?.[0] === undefined ? undefined : statusOf.get(paths[0]);
+    return status === undefined ? {} : { status };
+  };
+}
+
+/** `responseMeta` for `/trpc`: tRPC's own statuses, plus the error headers. */
+export function trpcResponseMeta({ errors }: MetaOptions): { headers?: Headers } {
+  return errors.length > 0 ? { headers: errorHeaders(errors[0]) } : {};
+}

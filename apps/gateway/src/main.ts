@@ -1,0 +1,47 @@
+import { EnvError, parseEnv } from './env.js';
+import { loggerOptions } from './http/logging.js';
+import { buildGateway } from './server.js';
+
+/**
+ * Starts the gateway: parses the environment (exit 1 with a message naming each bad
+ * variable), builds the server, listens on HOST:PORT, and on SIGTERM/SIGINT stops accepting,
+ * finishes in-flight requests and exits 0.
+ */
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseEnv>;
+  try {
+    parsed = parseEnv(process.env);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const { env, warnings } = parsed;
+  const pretty = env.NODE_ENV === 'development' && process.stdout.isTTY === true;
+  const app = await buildGateway({ env, logger: loggerOptions(env.LOG_LEVEL, pretty) });
+  for (const warning of warnings) app.log.warn(warning);
+
+  let closing = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  const address = await app.listen({ port: env.PORT, host: env.HOST });
+  app.log.info(`gateway listening on ${address} (REST ${address}/api/v1, OpenAPI ${address}/openapi.json)`);
+}
+
+main().catch((error: unknown) => {
+  console.error('gateway failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,113 @@
+import {
+  type AuthLevel,
+  authorize,
+  type ContractRecord,
+  type ProcedureContract,
+  type RestRoute,
+} from '@basis/contracts';
+import { TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from '@trpc/server';
+import type { z } from 'zod';
+import {
+  callContext,
+  type GatewayContext,
+  type GatewayMeta,
+  protectedProcedure,
+  publicProcedure,
+  router,
+} from '../trpc.js';
+import { applyPostProcess } from './post-process.js';
+import { restInput } from './rest-input.js';
+
+/**
+ * Calls one upstream procedure for a generated gateway procedure.
+ * @param name the procedure's key in its contract (e.g. `byId`)
+ * @param type `query` or `mutation`, from the contract
+ * @param input the input, already validated against the contract
+ */
+export type UpstreamCaller = (
+  ctx: GatewayContext,
+  procedure: { name: string; type: 'query' | 'mutation' },
+  input: unknown,
+) => Promise<unknown>;
+
+/**
+ * An {@link UpstreamCaller} for procedures the users service serves under `namespace`
+ * (its router key: `users`, …), through the typed users client with its timeout and breaker.
+ */
+export function viaUsers(namespace: string): UpstreamCaller {
+  return (ctx, { name, type }, input) =>
+    ctx.upstreams.users.callByPath(callContext(ctx), type, `${namespace}.${name}`, input);
+}
+
+/** The contract entries that have a REST route: internal procedures are never republished. */
+type Republished<C extends ContractRecord> = {
+  [K in keyof C as C[K]['rest'] extends RestRoute ? K : never]: C[K];
+};
+
+type GeneratedProcedure<P extends ProcedureContract> = P['type'] extends 'query'
+  ? TRPCQueryProcedure<{ input: z.input<P['input']>; output: z.output<P['output']>; meta: GatewayMeta }>
+  : TRPCMutationProcedure<{ input: z.input<P['input']>; output: z.output<P['output']>; meta: GatewayMeta }>;
+
+/** The typed procedures {@link fromContract} generates for a contract record. */
+export type ContractProcedures<C extends ContractRecord> = {
+  [K in keyof Republished<C>]: GeneratedProcedure<Republished<C>[K] & ProcedureContract>;
+};
+
+const FORBIDDEN_MESSAGE: Record<AuthLevel, string> = {
+  public: 'Forbidden',
+  user: 'Forbidden',
+  admin: 'Admin role required',
+  selfOrAdmin: 'Only an admin or the user themself may do this',
+};
+
+/** The trpc-to-openapi metadata for a contract's REST route (security only on protected routes). */
+export function openApiMeta(contract: ProcedureContract & { rest: RestRoute }): GatewayMeta {
+  const { rest } = contract;
+  return {
+    rest,
+    openapi: {
+      method: rest.method,
+      path: rest.path,
+      protect: contract.auth !== 'public',
+      summary: rest.summary,
+      ...(rest.description !== undefined ? { description: rest.description } : {}),
+      tags: rest.tags,
+      errorResponses: rest.errors as Record<number, string>,
+    },
+  };
+}
+
+function generate(name: string, contract: ProcedureContract & { rest: RestRoute }, upstream: UpstreamCaller) {
+  const base = contract.auth === 'public' ? publicProcedure : protectedProcedure;
+  const procedure = base
+    .meta(openApiMeta(contract))
+    .input(restInput(contract))
+    .output(contract.output)
+    .use(({ ctx, input, next }) => {
+      const verdict = authorize(contract.auth, ctx.actor, input);
+      if (verdict === 'forbidden')
+        throw new TRPCError({ code: 'FORBIDDEN', message: FORBIDDEN_MESSAGE[contract.auth] });
+      if (verdict === 'unauthenticated') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing access token' });
+      return next();
+    });
+  const resolve = async ({ ctx, input }: { ctx: GatewayContext; input: unknown }) =>
+    applyPostProcess(await upstream(ctx, { name, type: contract.type }, input), contract);
+  return contract.type === 'query' ? procedure.query(resolve) : procedure.mutation(resolve);
+}
+
+/**
+ * THE generator: republishes every contract entry that has a REST route as a gateway
+ * procedure with the contract's input, output, auth level and OpenAPI metadata. Each one
+ * authenticates (401) and authorizes (403) with `authorize()`, calls the upstream, then
+ * runs the declared post-processing (output parsing first). Static paths are registered
+ * before parameterised ones, so `/users/me` is never captured by `/users/{id}`.
+ * @example export const usersRouter = fromContract(usersContract, viaUsers('users'));
+ * @returns a tRPC router typed after the contract
+ */
+export function fromContract<const C extends ContractRecord>(contract: C, upstream: UpstreamCaller) {
+  const entries = Object.entries(contract)
+    .filter((entry): entry is [string, ProcedureContract & { rest: RestRoute }] => entry[1].rest !== undefined)
+    .sort(([, a], [, b]) => a.rest.path.split('{').length - b.rest.path.split('{').length);
+  const procedures = Object.fromEntries(entries.map(([name, entry]) => [name, generate(name, entry, upstream)]));
+  return router(procedures as unknown as ContractProcedures<C>);
+}

@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { Redis } from 'ioredis';
+import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
+import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
+import { readBearer } from './auth/bearer.js';
+import type { Env } from './env.js';
+import { registerErrorEnvelope } from './http/error-envelope.js';
+import { registerHealth } from './http/health.js';
+import { loggerOptions } from './http/logging.js';
+import { createMetrics, registerMetrics } from './http/metrics.js';
+import { type AuthRateLimitOptions, DEFAULT_AUTH_RATE_LIMIT, registerAuthRateLimit } from './http/rate-limit.js';
+import { registerRequestId, requestIdFor } from './http/request-id.js';
+import { restResponseMeta, trpcResponseMeta } from './http/response-meta.js';
+import { buildOpenApiDocument, REST_BASE_PATH } from './openapi.js';
+import { appRouter } from './router.js';
+import { matchRoute, publishedRoutes } from './routers/published-routes.js';
+import { type GatewayContext, mergeRouters, router } from './trpc.js';
+import { createUsersClient, type UsersClientOptions } from './upstream/users-client.js';
+
+/** The largest request body accepted, in bytes (1 MiB); larger ones get 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Everything {@link buildGateway} needs; only `env` is required. */
+export interface GatewayOptions {
+  env: Env;
+  /** Limits on `/auth/access` and `/auth/refresh`; {@link DEFAULT_AUTH_RATE_LIMIT} by default. */
+  authRateLimit?: Omit<AuthRateLimitOptions, 'redis'>;
+  /** Circuit breaker tuning for the users client. */
+  breaker?: UsersClientOptions['breaker'];
+  /**
+   * Extra routers mounted beside `users` and `auth` (REST, OpenAPI and tRPC alike), e.g. a
+   * router generated from another contract with `fromContract`.
+   */
+  routers?: Record<string, AnyTRPCRouter>;
+  /** Fastify's logger option; by default pino at `LOG_LEVEL` with secrets redacted. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const version = (pkg as { version?: unknown }).version;
+  return typeof version === 'string' ? version : '0.0.0';
+}
+
+/**
+ * Builds the gateway (not yet listening): REST under `/api/v1` (trpc-to-openapi), the same
+ * router under `/trpc`, `GET /openapi.json`, `/healthz`, `/readyz`, `/metrics`, with the
+ * error envelope, request ids, auth rate limits, CORS and security headers. Nothing connects
+ * to the users service at start, so it starts whatever state that service is in.
+ * (`/docs` and `/redoc` are registered by the docs module, not here.)
+ * @returns the Fastify instance; `listen` on it, `close` it when done (closes the upstream client and Redis)
+ */
+export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const { env } = options;
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(env.LOG_LEVEL, false),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // tRPC batch calls put every procedure path in the URL.
+    routerOptions: { maxParamLength: 5000 },
+  });
+
+  const gatewayRouter = options.routers ? mergeRouters(appRouter, router(options.routers)) : appRouter;
+  const routes = publishedRoutes(gatewayRouter);
+  const metrics = createMetrics();
+  const users = createUsersClient({
+    baseUrl: env.USERS_SERVICE_URL,
+    serviceTokenSecret: env.SERVICE_TOKEN_SECRET,
+    timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    ...(options.breaker ? { breaker: options.breaker } : {}),
+    onOutcome: metrics.observeUpstream,
+  });
+  const redis = env.REDIS_URL
+    ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
+  redis?.on('error', (error) => app.log.warn({ err: error }, 'redis error'));
+  app.addHook('onClose', async () => {
+    users.close();
+    redis?.disconnect();
+  });
+
+  const tokens: AccessTokenOptions & { refreshTtlSeconds: number } = {
+    secret: env.JWT_SECRET,
+    ttlSeconds: env.ACCESS_TOKEN_TTL,
+    refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
+  };
+
+  /** The context of every procedure call, over REST and tRPC alike: who is calling, and with what. */
+  const createContext = ({ req }: { req: FastifyRequest }): GatewayContext => {
+    const bearer = readBearer(req.headers.authorization);
+    let actor: GatewayContext['actor'] = null;
+    let credentials: GatewayContext['credentials'] = bearer.kind === 'malformed' ? 'invalid' : bearer.kind;
+    if (bearer.kind === 'token') {
+      try {
+        actor = verifyAccessToken(bearer.token, tokens);
+      } catch (error) {
+        credentials = 'invalid';
+        req.log.info({ reason: error instanceof Error ? error.message : 'invalid' }, 'access token refused');
+      }
+    }
+    return { requestId: req.id, actor, credentials, upstreams: { users }, tokens, log: req.log };
+  };
+
+  const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: { log?: unknown } }) => {
+    const log = (req as FastifyRequest).log;
+    if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'BAD_GATEWAY') {
+      log.error({ err: error.cause ?? error, path, code: error.code }, 'procedure failed');
+    } else {
+      log.info(
+        { path, code: error.code, reason: error.cause instanceof Error ? error.cause.message : undefined },
+        'procedure refused',
+      );
+    }
+  };
+
+  registerRequestId(app);
+  registerErrorEnvelope(app);
+  await app.register(helmet, { global: true });
+  if (env.CORS_ORIGINS.length > 0) {
+    await app.register(cors, {
+      origin: env.CORS_ORIGINS,
+      exposedHeaders: ['x-request-id', 'retry-after', 'www-authenticate'],
+    });
+  }
+  await registerAuthRateLimit(app, {
+    ...DEFAULT_AUTH_RATE_LIMIT,
+    ...options.authRateLimit,
+    ...(redis ? { redis } : {}),
+  });
+  registerMetrics(app, metrics, (method, url, fastifyRoute) => {
+    if (fastifyRoute !== `${REST_BASE_PATH}/*`) return fastifyRoute ?? 'unmatched';
+    const path = (url.split('?', 1)[0] ?? '').slice(REST_BASE_PATH.length);
+    const route = matchRoute(routes, method, path);
+    return route ? `${REST_BASE_PATH}${route.rest.path}` : 'unmatched';
+  });
+  registerHealth(app, { usersServiceUrl: env.USERS_SERVICE_URL, timeoutMs: env.UPSTREAM_TIMEOUT_MS });
+
+  const document = buildOpenApiDocument(gatewayRouter, packageVersion());
+  app.get('/openapi.json', async () => document);
+
+  await app.register(fastifyTRPCOpenApiPlugin, {
+    basePath: REST_BASE_PATH,
+    router: gatewayRouter,
+    createContext,
+    responseMeta: restResponseMeta(routes),
+    onError,
+  });
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: { router: gatewayRouter, createContext, responseMeta: trpcResponseMeta, onError },
+  });
+
+  // 204 answers carry no body, so no content-type either (the REST adapter always sets one).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 204) reply.removeHeader('content-type');
+    return payload;
+  });
+  return app;
+}

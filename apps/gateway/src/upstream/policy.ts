@@ -1,0 +1,66 @@
+import {
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import { opensCircuit, toUpstreamFailure, type UpstreamFailure } from './errors.js';
+
+/** Resilience settings for one upstream. */
+export interface UpstreamPolicyOptions {
+  /** Upstream name used in error messages, e.g. `users`. */
+  service: string;
+  /** Per-call timeout in milliseconds (`UPSTREAM_TIMEOUT_MS`). */
+  timeoutMs: number;
+  /** Consecutive 503/504-kind failures that open the circuit; 5 by default. */
+  breakerThreshold?: number;
+  /** Milliseconds an open circuit waits before letting one trial call through; 5000 by default. */
+  halfOpenAfterMs?: number;
+}
+
+/** Runs upstream calls under a timeout and a circuit breaker, and maps every failure through the one table. */
+export interface UpstreamPolicy {
+  /**
+   * Runs `fn` with an `AbortSignal` that fires after the timeout.
+   * @throws {UpstreamFailure} for every failure, already mapped (503/504/502/…)
+   */
+  execute<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Whether the circuit is currently open (calls fail fast). */
+  isOpen(): boolean;
+  /** Stops the breaker's timers. */
+  dispose(): void;
+}
+
+/**
+ * Builds the cockatiel policy for one upstream: an aggressive timeout (the call's signal
+ * aborts and the caller gets a timeout at once) inside a consecutive-failure circuit breaker
+ * that counts only "down or too slow" failures, never an upstream's deliberate 404 or 409.
+ * @returns a policy whose `execute` throws only {@link UpstreamFailure}s
+ */
+export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPolicy {
+  const halfOpenAfterMs = options.halfOpenAfterMs ?? 5000;
+  let openedAt = 0;
+  const breaker = circuitBreaker(
+    handleWhen((error) => opensCircuit(toUpstreamFailure(error, options.service))),
+    { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
+  );
+  const onBreak = breaker.onBreak(() => {
+    openedAt = Date.now();
+  });
+  const policy = wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
+  return {
+    async execute(fn) {
+      try {
+        return await policy.execute(({ signal }) => fn(signal));
+      } catch (error) {
+        const untilHalfOpenSeconds = Math.ceil((openedAt + halfOpenAfterMs - Date.now()) / 1000);
+        throw toUpstreamFailure(error, options.service, untilHalfOpenSeconds) satisfies UpstreamFailure;
+      }
+    },
+    isOpen: () => breaker.state === CircuitState.Open,
+    dispose: () => onBreak.dispose(),
+  };
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration suites each spawn a users service; keep start-up and shutdown out of the test timeout.
+    hookTimeout: 60_000,
+    testTimeout: 20_000,
+  },
+});
