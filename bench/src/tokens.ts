@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SERVICE_TOKEN, type ServiceTokenActorClaims, USERS_SERVICE_AUDIENCE } from '@basis/contracts';
 import jwt from 'jsonwebtoken';
 
@@ -10,10 +11,12 @@ const REFRESH_AFTER_MS = 20_000;
  * Mints the service credential the gateway would send to the users service: HS256 with
  * `SERVICE_TOKEN_SECRET`, `iss` 'basis-gateway', `aud` 'users', the actor's `sub` and `role`,
  * living 55 s (the verifier caps `exp - iat` at 60 s).
+ * `secret` may be a KeyObject: jsonwebtoken first tries to parse a string secret as a PEM private
+ * key and only falls back to an HMAC key after that fails, which costs ~0.35 ms per call here.
  * @returns the compact JWT.
  * @see packages/contracts/src/service-token.ts
  */
-export function mintServiceToken(secret: string, actor: ServiceTokenActorClaims): string {
+export function mintServiceToken(secret: string | KeyObject, actor: ServiceTokenActorClaims): string {
   return jwt.sign({ ...actor }, secret, {
     algorithm: SERVICE_TOKEN.algorithm,
     issuer: SERVICE_TOKEN.issuer,
@@ -27,13 +30,14 @@ export function mintServiceToken(secret: string, actor: ServiceTokenActorClaims)
  * so a call is one clock read almost always (minting per request would bench the bench).
  */
 export function serviceTokenSource(secret: string, actor: ServiceTokenActorClaims): { current(): string } {
-  let token = mintServiceToken(secret, actor);
+  const key = createSecretKey(Buffer.from(secret));
+  let token = mintServiceToken(key, actor);
   let mintedAt = Date.now();
   return {
     current() {
       const now = Date.now();
       if (now - mintedAt >= REFRESH_AFTER_MS) {
-        token = mintServiceToken(secret, actor);
+        token = mintServiceToken(key, actor);
         mintedAt = now;
       }
       return token;
