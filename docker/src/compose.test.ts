@@ -1,0 +1,163 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DCLinter } from 'dclint';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT, readRepoFile } from './repo.js';
+
+const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+const SECRETS = { JWT_SECRET: 'j'.repeat(32), SERVICE_TOKEN_SECRET: 's'.repeat(32) };
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+}
+
+const compose = parse(readRepoFile('docker-compose.yml')) as ComposeFile;
+const service = (name: string): Service => {
+  const found = compose.services[name];
+  if (found === undefined) throw new Error(`no service ${name}`);
+  return found;
+};
+
+/** The part of dclint's result we read (its bundled .d.ts files do not resolve under NodeNext). */
+interface LintResult {
+  messages: Array<{ rule: string; type: 'error' | 'warning'; message: string; line: number }>;
+}
+
+/** Lints a compose file with dclint: YAML parse, the compose-spec JSON schema, then its rules. */
+function lint(path: string): LintResult {
+  const linter: { lintFiles(paths: string[], recursive: boolean): LintResult[] } = new DCLinter({
+    quiet: true,
+    debug: false,
+    exclude: [],
+    rules: {
+      // `image` names what `build` produces (basis/<app>:local), which the spec allows.
+      'no-build-and-image': 0,
+      // The gateway is the public edge; pgAdmin's localhost binding is asserted below instead.
+      'no-unbound-port-interfaces': 0,
+      // Services are listed in start order, which reads better than alphabetical.
+      'services-alphabetical-order': 0,
+      // Biome formats YAML with double quotes; the rule only wants ports quoted.
+      'require-quotes-in-ports': [1, { quoteType: 'double' }],
+    },
+  });
+  const [result] = linter.lintFiles([path], false);
+  if (result === undefined) throw new Error(`dclint found no compose file at ${path}`);
+  return result;
+}
+
+describe('docker-compose.yml against the Compose Specification', () => {
+  it('validates against the compose-spec JSON schema and passes dclint', () => {
+    expect(lint(COMPOSE_FILE).messages).toEqual([]);
+  });
+
+  it('would catch a schema error (the check is live)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'basis-compose-'));
+    try {
+      const broken = join(dir, 'docker-compose.yml');
+      writeFileSync(broken, readRepoFile('docker-compose.yml').replace('service_healthy', 'healthy'));
+      expect(lint(broken).messages.map((m) => m.rule)).toEqual(['invalid-schema']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const composeCli = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+  const hasComposeCli = composeCli.status === 0;
+  if (!hasComposeCli) {
+    console.info('docker compose is not installed here: checked with the compose-spec schema (dclint) only');
+  }
+
+  it.skipIf(!hasComposeCli)('is accepted by `docker compose config --quiet` with the secrets set', () => {
+    const run = spawnSync('docker', ['compose', '-f', COMPOSE_FILE, 'config', '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...SECRETS },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it.skipIf(!hasComposeCli)('is refused by `docker compose config` when a secret is missing', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, SERVICE_TOKEN_SECRET: SECRETS.SERVICE_TOKEN_SECRET };
+    delete env.JWT_SECRET;
+    const run = spawnSync('docker', ['compose', '-f', COMPOSE_FILE, 'config', '--quiet'], { encoding: 'utf8', env });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('JWT_SECRET');
+  });
+});
+
+describe('the stack in docker-compose.yml', () => {
+  it('runs postgres 16 on a named volume with a pg_isready health check', () => {
+    const postgres = service('postgres');
+    expect(postgres.image).toBe('postgres:16');
+    const volume = postgres.volumes?.[0]?.split(':')[0] ?? '';
+    expect(compose.volumes).toHaveProperty(volume);
+    expect(postgres.healthcheck?.test.join(' ')).toContain('pg_isready');
+  });
+
+  it('runs redis 7 with a health check', () => {
+    expect(service('redis').image).toBe('redis:7');
+    expect(service('redis').healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+  });
+
+  it.each(['users', 'gateway'])('builds %s from its Dockerfile and checks /healthz', (name) => {
+    const app = service(name);
+    expect(app.build).toEqual({ context: '.', dockerfile: `apps/${name}/Dockerfile` });
+    expect(app.environment?.NODE_ENV).toBe('production');
+    expect(app.healthcheck?.test.join(' ')).toContain('/healthz');
+  });
+
+  it('points users at postgres once postgres is healthy', () => {
+    const users = service('users');
+    expect(users.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
+    expect(users.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+  });
+
+  it('publishes the gateway on 8001, wired to users and redis once both are healthy', () => {
+    const gateway = service('gateway');
+    expect(gateway.ports).toEqual(['8001:8001']);
+    expect(gateway.environment).toMatchObject({
+      PORT: '8001',
+      USERS_SERVICE_URL: 'http://users:8002',
+      REDIS_URL: 'redis://redis:6379',
+    });
+    expect(gateway.depends_on).toEqual({
+      users: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('takes every secret from the environment (.env) and stops when one is missing', () => {
+    const required = /^\$\{(\w+):\?[^}]+\}$/;
+    expect(service('gateway').environment?.JWT_SECRET).toMatch(required);
+    expect(service('gateway').environment?.SERVICE_TOKEN_SECRET).toMatch(required);
+    expect(service('users').environment?.SERVICE_TOKEN_SECRET).toMatch(required);
+    expect(required.exec(service('users').environment?.SERVICE_TOKEN_SECRET ?? '')?.[1]).toBe('SERVICE_TOKEN_SECRET');
+  });
+
+  it('preconfigures pgAdmin with the postgres server, on port 5050 of localhost only', () => {
+    const pgadmin = service('pgadmin');
+    expect(pgadmin.image).toMatch(/^dpage\/pgadmin4:/);
+    expect(pgadmin.ports).toEqual(['127.0.0.1:5050:80']);
+    const mount = pgadmin.volumes?.find((v) => v.includes('/pgadmin4/servers.json'));
+    const hostPath = mount?.split(':')[0] ?? '';
+    const servers = JSON.parse(readRepoFile(hostPath)) as {
+      Servers: Record<string, { Host: string; Port: number; Username: string; MaintenanceDB: string }>;
+    };
+    expect(Object.values(servers.Servers)).toEqual([
+      expect.objectContaining({ Host: 'postgres', Port: 5432, Username: 'basis', MaintenanceDB: 'basis' }),
+    ]);
+  });
+});
