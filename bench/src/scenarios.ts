@@ -14,7 +14,8 @@ export interface LoadSpec {
   readonly path: () => string;
   /** Called before every request: its headers. */
   readonly headers: () => Record<string, string>;
-  readonly body?: string;
+  /** Called before every request: its body, when it has one. */
+  readonly body?: () => string;
 }
 
 /** What one load measured. Latencies are in milliseconds, over 2xx responses only. */
@@ -91,8 +92,12 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         requests: [
           {
             method: spec.method,
-            ...(spec.body === undefined ? {} : { body: spec.body }),
-            setupRequest: (req) => ({ ...req, path: spec.path(), headers: spec.headers() }),
+            setupRequest: (req) => ({
+              ...req,
+              path: spec.path(),
+              headers: spec.headers(),
+              ...(spec.body === undefined ? {} : { body: spec.body() }),
+            }),
           },
         ],
       },

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 /** Users the bench registered, and one account to log in with. */
 export interface Seed {
   readonly ids: readonly number[];
-  readonly login: { readonly email: string; readonly password: string };
+  /** Every seeded email (index i ↔ the i-th registration, not `ids[i]`); all share `password`. */
+  readonly emails: readonly string[];
+  readonly password: string;
 }
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
@@ -30,7 +32,7 @@ function field(value: unknown, key: string): unknown {
 /**
  * Registers `count` users through the gateway's `POST /api/v1/users`, `concurrency` at a time
  * (each costs an argon2 hash in the users service).
- * @returns their ids and the credentials of the first one.
+ * @returns their ids, emails and shared password.
  * @throws on any answer other than 201 with an integer `id`.
  */
 export async function seedUsers(gatewayOrigin: string, count: number, concurrency: number): Promise<Seed> {
@@ -56,7 +58,8 @@ export async function seedUsers(gatewayOrigin: string, count: number, concurrenc
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return { ids, login: { email: `bench-${run}-0@example.com`, password } };
+  const emails = Array.from({ length: count }, (_, index) => `bench-${run}-${index}@example.com`);
+  return { ids, emails, password };
 }
 
 /**
