@@ -121,7 +121,7 @@ describe('createClient against a gateway stub', () => {
       body: { refresh_token: tokens.refresh_token },
     });
     expect(client.tokens).toBeNull();
-    expect(seen.at(-1)).toBeNull();
+    expect(seen).toEqual([tokens, null]);
     await expect(client.refresh()).rejects.toThrow(/Not logged in/);
   });
 

@@ -27,8 +27,9 @@ export class Session {
     return this.#tokens;
   }
 
-  /** Keeps a pair (or drops it with `null`) and tells the listener. */
+  /** Keeps a pair (or drops it with `null`) and tells the listener, unless nothing changes. */
   set(tokens: TokenResponse | null): void {
+    if (tokens === this.#tokens) return;
     this.#tokens = tokens;
     this.#listener?.(tokens);
   }
