@@ -13,7 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchDatabase, createBenchDatabase } from './database.js';
 import { ensureNginx, type RunningNginx, startNginx } from './nginx.js';
-import { freePort, killAllNow, type RunningProcess, runCommand, startProcess, watchMemory } from './processes.js';
+import {
+  freePort,
+  killAllNow,
+  type RunningProcess,
+  runCommand,
+  sampleMemory,
+  startProcess,
+  watchMemory,
+} from './processes.js';
 import { type BenchReport, type Check, renderText, verdict, writeReport } from './report.js';
 import { type LoadResult, type LoadSpec, runConcurrently, runLoad, warmAndRun } from './scenarios.js';
 import { checkUserResponse, logIn, seedUsers } from './seed.js';
@@ -194,7 +202,10 @@ async function main(): Promise<number> {
       cwd: dirname(dirname(GATEWAY_ENTRY)),
     });
     track(gateway, 15_000); // --cpu-prof writes its profile on exit
-    log(`gateway ready in ${gateway.readyMs.toFixed(0)} ms (pid ${gateway.pid}, port ${gatewayPort})`);
+    const idleRssMb = (sampleMemory(gateway.pid)?.rssKb ?? Number.NaN) / MB;
+    log(
+      `gateway ready in ${gateway.readyMs.toFixed(0)} ms (pid ${gateway.pid}, port ${gatewayPort}, RSS ${idleRssMb.toFixed(1)} MB)`,
+    );
 
     let nginx: RunningNginx | null = null;
     if (settings.nginx) {
@@ -352,7 +363,7 @@ async function main(): Promise<number> {
         unit: ' MB',
         target: '< 120 MB',
         verdict: verdict(mem.hwmKb / MB, 120 - 1e-9),
-        note: `VmHWM over the process life; max VmRSS sampled during the load ${(mem.rssKb / MB).toFixed(1)} MB`,
+        note: `VmHWM over the process life; max VmRSS during the load ${(mem.rssKb / MB).toFixed(1)} MB; idle after start ${idleRssMb.toFixed(1)} MB`,
       },
       {
         name: 'users start-to-ready',
@@ -395,7 +406,7 @@ async function main(): Promise<number> {
       },
       scenarios: results,
       readyMs,
-      gatewayMemory: { peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB },
+      gatewayMemory: { idleRssMb, peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB },
       checks,
       failedRequests: failed,
     };

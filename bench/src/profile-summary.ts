@@ -1,5 +1,6 @@
 /**
- * `tsx bench/src/profile-summary.ts <file.cpuprofile> [--top N] [--grep TEXT]`: prints where a
+ * `tsx bench/src/profile-summary.ts <file.cpuprofile> [--top N] [--grep TEXT]
+ * [--callers TEXT [--depth N]]`: prints where a
  * V8 CPU profile spent its time (see profile.ts), each row with its share of the samples that
  * were not idle.
  */
@@ -20,14 +21,24 @@ function print(title: string, rows: readonly Row[], busyMs: number, top: number,
 function cli(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string', default: '25' }, grep: { type: 'string' } },
+    options: {
+      top: { type: 'string', default: '25' },
+      grep: { type: 'string' },
+      callers: { type: 'string' },
+      depth: { type: 'string', default: '4' },
+    },
   });
   const file = positionals[0];
   if (file === undefined) {
-    console.error('usage: tsx bench/src/profile-summary.ts <file.cpuprofile> [--top N] [--grep TEXT]');
+    console.error(
+      'usage: tsx bench/src/profile-summary.ts <file.cpuprofile> [--top N] [--grep TEXT] [--callers TEXT [--depth N]]',
+    );
     process.exit(2);
   }
-  const summary = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+  const summary = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, {
+    ...(values.callers === undefined ? {} : { callersOf: values.callers }),
+    callerDepth: Number(values.depth),
+  });
   const busy = summary.sampledMs - summary.idleMs;
   const top = Number(values.top);
   console.log(
@@ -36,6 +47,7 @@ function cli(): void {
   print('self time by package', summary.packages, busy, top, values.grep);
   print('self time by function', summary.self, busy, top, values.grep);
   print('total (inclusive) time by function', summary.total, busy, top, values.grep);
+  if (values.callers !== undefined) print(`callers of "${values.callers}"`, summary.callers, busy, top, undefined);
 }
 
 cli();

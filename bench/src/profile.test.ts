@@ -40,6 +40,15 @@ describe('summarize', () => {
   });
 });
 
+describe('summarize with callersOf', () => {
+  it('breaks a leaf’s self time down by its caller chain', () => {
+    const { callers } = summarize(profile, { callersOf: 'verify', callerDepth: 1 });
+    expect(callers).toEqual([
+      { label: 'verify jsonwebtoken/verify.js:21 ← handler apps/gateway/dist/main.js:10', ms: 2 },
+    ]);
+  });
+});
+
 describe('packageOf', () => {
   it('names scoped packages, node builtins and native frames', () => {
     expect(packageOf('file:///x/node_modules/@trpc/server/dist/a.mjs', 'f')).toBe('@trpc/server');

@@ -32,6 +32,16 @@ export interface ProfileSummary {
   readonly self: readonly Row[];
   readonly total: readonly Row[];
   readonly packages: readonly Row[];
+  /** Self time of the leaves matching `callersOf`, by their chain of callers (`leaf ← caller ← …`). */
+  readonly callers: readonly Row[];
+}
+
+/** What else {@link summarize} should work out. */
+export interface SummaryOptions {
+  /** Break down the self time of leaf frames whose label contains this text by caller chain. */
+  readonly callersOf?: string;
+  /** How many callers each chain shows; 4 by default. */
+  readonly callerDepth?: number;
 }
 
 const SPECIAL = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
@@ -66,7 +76,7 @@ function sorted(map: Map<string, number>): Row[] {
  * its stack (total), and to the leaf's package.
  * @returns the summary; time in ms.
  */
-export function summarize(profile: CpuProfile): ProfileSummary {
+export function summarize(profile: CpuProfile, options: SummaryOptions = {}): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -81,6 +91,8 @@ export function summarize(profile: CpuProfile): ProfileSummary {
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   const packages = new Map<string, number>();
+  const callers = new Map<string, number>();
+  const callerDepth = options.callerDepth ?? 4;
   let sampledMs = 0;
   let idleMs = 0;
   profile.samples.forEach((id, i) => {
@@ -96,6 +108,15 @@ export function summarize(profile: CpuProfile): ProfileSummary {
     self.set(leaf, (self.get(leaf) ?? 0) + ms);
     const pkg = packageOf(frame.url, frame.functionName);
     packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
+    if (options.callersOf !== undefined && leaf.includes(options.callersOf)) {
+      const chain = [leaf];
+      for (let at = parent.get(id); at !== undefined && chain.length <= callerDepth; at = parent.get(at)) {
+        const name = label(at);
+        if (name !== '(root)') chain.push(name);
+      }
+      const key = chain.join(' ← ');
+      callers.set(key, (callers.get(key) ?? 0) + ms);
+    }
     const seen = new Set<string>();
     for (let at: number | undefined = id, depth = 0; at !== undefined && depth < 10_000; at = parent.get(at), depth++) {
       const name = label(at);
@@ -104,5 +125,12 @@ export function summarize(profile: CpuProfile): ProfileSummary {
       total.set(name, (total.get(name) ?? 0) + ms);
     }
   });
-  return { sampledMs, idleMs, self: sorted(self), total: sorted(total), packages: sorted(packages) };
+  return {
+    sampledMs,
+    idleMs,
+    self: sorted(self),
+    total: sorted(total),
+    packages: sorted(packages),
+    callers: sorted(callers),
+  };
 }

@@ -36,7 +36,7 @@ const report: BenchReport = {
   },
   scenarios: [load('(a) direct', 5000, 9.5), load('(b) gateway | REST', 4000, 11.25)],
   readyMs: { users: 300, gateway: 200 },
-  gatewayMemory: { peakRssMb: 90, hwmMb: 95 },
+  gatewayMemory: { idleRssMb: 80, peakRssMb: 90, hwmMb: 95 },
   checks: [{ name: '(b)/(a) throughput', value: 0.8, unit: '', target: '≥ 0.80', verdict: 'PASS' }],
   failedRequests: 0,
 };

@@ -38,7 +38,14 @@ export interface BenchReport {
   };
   readonly scenarios: readonly LoadResult[];
   readonly readyMs: Readonly<Record<string, number>>;
-  readonly gatewayMemory: { readonly peakRssMb: number; readonly hwmMb: number } | null;
+  readonly gatewayMemory: {
+    /** VmRSS right after `/readyz` first answered 200. */
+    readonly idleRssMb: number;
+    /** Largest VmRSS sampled (every 50 ms) during the peak-connections load. */
+    readonly peakRssMb: number;
+    /** VmHWM at the end of that load: the peak over the process's life. */
+    readonly hwmMb: number;
+  } | null;
   readonly checks: readonly Check[];
   /** Failed requests over every load, warm-ups included. */
   readonly failedRequests: number;
