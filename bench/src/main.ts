@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { type BenchDatabase, createBenchDatabase } from './database.js';
 import { ensureNginx, type RunningNginx, startNginx } from './nginx.js';
 import {
+  cpuTimeMs,
   freePort,
   killAllNow,
   type RunningProcess,
@@ -23,7 +24,7 @@ import {
   watchMemory,
 } from './processes.js';
 import { type BenchReport, type Check, renderText, verdict, writeReport } from './report.js';
-import { type LoadResult, type LoadSpec, runConcurrently, runLoad, warmAndRun } from './scenarios.js';
+import { type LoadResult, type LoadSpec, runConcurrently, runLoad } from './scenarios.js';
 import { checkUserResponse, logIn, seedUsers } from './seed.js';
 import { serviceTokenSource } from './tokens.js';
 
@@ -281,12 +282,36 @@ async function main(): Promise<number> {
 
     const results: LoadResult[] = [];
     let failed = 0;
+    // CPU each process spent per measured request: steadier than rates on a shared machine.
+    const cpuProcesses: Array<{ name: string; pid: number }> = [
+      { name: 'users', pid: users.pid },
+      { name: 'gateway', pid: gateway.pid },
+      ...(nginx === null ? [] : [{ name: 'nginx', pid: nginx.pid }]),
+    ];
+    const cpuSnapshot = (): Record<string, number> => {
+      const own = process.cpuUsage();
+      const snapshot: Record<string, number> = { 'load generator': (own.user + own.system) / 1000 };
+      for (const { name, pid } of cpuProcesses) snapshot[name] = cpuTimeMs(pid) ?? Number.NaN;
+      return snapshot;
+    };
+    const withCpu = async (spec: LoadSpec): Promise<LoadResult> => {
+      const before = cpuSnapshot();
+      const result = await runLoad(spec);
+      const after = cpuSnapshot();
+      const cpuUsPerRequest: Record<string, number> = {};
+      for (const name of Object.keys(before)) {
+        cpuUsPerRequest[name] =
+          (((after[name] ?? Number.NaN) - (before[name] ?? Number.NaN)) * 1000) / Math.max(1, result.ok);
+      }
+      return { ...result, cpuUsPerRequest };
+    };
     const measure = async (spec: LoadSpec): Promise<LoadResult> => {
       log(
         `${spec.title}: ${settings.warmupSeconds} s warm-up + ${spec.durationSeconds} s at ${spec.connections} connections`,
       );
-      const { result, warmupErrors } = await warmAndRun(spec, settings.warmupSeconds);
-      failed += warmupErrors + result.errors;
+      const warmup = await runLoad({ ...spec, id: `${spec.id}-warmup`, durationSeconds: settings.warmupSeconds });
+      const result = await withCpu(spec);
+      failed += warmup.errors + result.errors;
       results.push(result);
       return result;
     };
@@ -305,7 +330,7 @@ async function main(): Promise<number> {
 
     log(`(b) at ${settings.peakConnections} connections for the gateway's peak memory`);
     const memory = watchMemory(gateway.pid, 50);
-    const peak = await runLoad({
+    const peak = await withCpu({
       ...viaGateway,
       id: 'b-peak',
       title: `(b) gateway at ${settings.peakConnections} connections`,

@@ -70,6 +70,7 @@ function scenarioRows(report: BenchReport): string[][] {
     fmt(s.p50),
     fmt(s.p99),
     String(s.errors),
+    ...CPU_COLUMNS.map((name) => fmt(s.cpuUsPerRequest?.[name] ?? null, 0)),
   ]);
 }
 
@@ -100,8 +101,21 @@ function markdownTable(
   ].join('\n');
 }
 
-const SCENARIO_HEADER = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors'];
-const SCENARIO_RIGHT = new Set([1, 2, 3, 4, 5]);
+/** Processes whose CPU per request is shown, in this order, and their column titles. */
+const CPU_COLUMNS = ['gateway', 'users', 'nginx', 'load generator'] as const;
+const SCENARIO_HEADER = [
+  'scenario',
+  'conns',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'errors',
+  'gateway µs/req',
+  'users µs/req',
+  'nginx µs/req',
+  'autocannon µs/req',
+];
+const SCENARIO_RIGHT = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 const CHECK_HEADER = ['measure', 'value', 'target', 'verdict', 'note'];
 
 function context(report: BenchReport): string {
@@ -137,6 +151,8 @@ export function renderMarkdown(report: BenchReport): string {
     markdownTable(SCENARIO_HEADER, scenarioRows(report), SCENARIO_RIGHT),
     '',
     'Latencies are over 2xx responses, with sub-millisecond precision; errors = non-2xx + connection errors + timeouts.',
+    'µs/req: CPU time (user + system, from /proc, 10 ms ticks) each process spent during the measured load, per 2xx response;',
+    'steadier than rates when the machine is shared. Loads run at the same time (the storm) show none.',
     'Everything ran on one machine: the load generator shares the CPUs with the services.',
     '',
     markdownTable(CHECK_HEADER, checkRows(report), new Set([1])),

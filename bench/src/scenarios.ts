@@ -37,6 +37,8 @@ export interface LoadResult {
   readonly connectionErrors: number;
   readonly timeouts: number;
   readonly statusCodes: Record<string, number>;
+  /** CPU time (user + system) each process spent per 2xx response, in µs, when measured. */
+  readonly cpuUsPerRequest?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -137,19 +139,6 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       if (statusCode >= 200 && statusCode < 300) recorder.record(responseTime);
     });
   });
-}
-
-/**
- * Warms the target up with the same load for `warmupSeconds` (result discarded, but its
- * failures are returned so a broken target is noticed), then measures.
- */
-export async function warmAndRun(
-  spec: LoadSpec,
-  warmupSeconds: number,
-): Promise<{ result: LoadResult; warmupErrors: number }> {
-  const warm = await runLoad({ ...spec, id: `${spec.id}-warmup`, durationSeconds: warmupSeconds });
-  const result = await runLoad(spec);
-  return { result, warmupErrors: warm.errors };
 }
 
 /** Runs two loads at the same time (e.g. reads during a login storm). */
