@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { REQUEST_ID_HEADER } from '@basis/contracts';
-import { TRPCError } from '@trpc/server';
 import {
   type CreateFastifyContextOptions,
   type FastifyTRPCPluginOptions,
   fastifyTRPCPlugin,
 } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ServiceTokenError, verifyServiceToken } from './auth/service-token.js';
+import { actorOf, requireServiceToken } from './auth/service-token-hook.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { UsersEnv } from './env.js';
 import { loggerOptions } from './logger.js';
@@ -18,6 +17,9 @@ import type { Context } from './trpc.js';
 
 /** A request id we accept from the caller; anything else is replaced by a fresh UUID. */
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Where tRPC is served. */
+const TRPC_PREFIX = '/trpc';
 
 /** How long `/readyz` waits for `select 1`, in milliseconds. */
 const READINESS_TIMEOUT_MS = 2000;
@@ -81,32 +83,31 @@ export async function buildServer({ env, db }: ServerOptions): Promise<FastifyIn
   const users = new UsersRepository(db.db);
   const sessions = new SessionsRepository(db.db);
 
-  /** Checks the service credential and names the acting user; every /trpc call goes through here. */
-  const createContext = async ({ req }: CreateFastifyContextOptions): Promise<Context> => {
-    try {
-      const actor = verifyServiceToken(req.headers.authorization, env.SERVICE_TOKEN_SECRET);
-      return { actor, requestId: req.id, log: req.log, users, sessions };
-    } catch (error) {
-      if (!(error instanceof ServiceTokenError)) throw error;
-      req.log.info({ reason: error.message }, 'service token refused');
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing or invalid service token' });
-    }
-  };
+  /** Builds each call's context; the service credential was checked by `requireServiceToken`. */
+  const createContext = async ({ req }: CreateFastifyContextOptions): Promise<Context> => ({
+    actor: actorOf(req),
+    requestId: req.id,
+    log: req.log,
+    users,
+    sessions,
+  });
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext,
-      onError({ error, path, req }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
-          const cause = rootCause(error);
-          req.log.error({ err: cause, path, code: error.code }, 'procedure failed');
-        } else {
-          req.log.info({ path, code: error.code }, 'procedure refused');
-        }
-      },
-    } satisfies FastifyTRPCPluginOptions<UsersRouter>['trpcOptions'],
+  await app.register(async (trpc) => {
+    trpc.addHook('onRequest', requireServiceToken(env.SERVICE_TOKEN_SECRET, TRPC_PREFIX));
+    await trpc.register(fastifyTRPCPlugin, {
+      prefix: TRPC_PREFIX,
+      trpcOptions: {
+        router: appRouter,
+        createContext,
+        onError({ error, path, req }) {
+          if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
+            req.log.error({ err: rootCause(error), path, code: error.code }, 'procedure failed');
+          } else {
+            req.log.info({ path, code: error.code }, 'procedure refused');
+          }
+        },
+      } satisfies FastifyTRPCPluginOptions<UsersRouter>['trpcOptions'],
+    });
   });
 
   return app;

@@ -1,0 +1,58 @@
+import type { Actor } from '@basis/contracts';
+import { getErrorShape, TRPCError } from '@trpc/server';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { appRouter } from '../router.js';
+import { ServiceTokenError, verifyServiceToken } from './service-token.js';
+
+/** The actor each authenticated request acts for; requests that failed the check are never in here. */
+const actors = new WeakMap<FastifyRequest, Actor | null>();
+
+/** Message of every UNAUTHORIZED caused by the service credential. */
+export const INVALID_SERVICE_TOKEN = 'Missing or invalid service token';
+
+/** Sends tRPC's own error body (one per path for a batch call), shaped by the router's errorFormatter. */
+function sendUnauthorized(req: FastifyRequest, reply: FastifyReply, prefix: string): FastifyReply {
+  const url = new URL(req.url, 'http://localhost');
+  const paths = decodeURIComponent(url.pathname.slice(prefix.length).replace(/^\//, '')).split(',');
+  const error = new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_SERVICE_TOKEN });
+  const bodies = paths.map((path) => ({
+    error: getErrorShape({
+      config: appRouter._def._config,
+      error,
+      type: 'unknown',
+      path,
+      input: undefined,
+      ctx: undefined,
+    }),
+  }));
+  const body = url.searchParams.get('batch') === '1' ? bodies : bodies[0];
+  return reply.code(401).header('www-authenticate', 'Bearer').send(body);
+}
+
+/**
+ * A Fastify `onRequest` hook for the tRPC prefix: verifies the service credential before tRPC even
+ * resolves the procedure (so unknown procedures also answer 401), and remembers the actor for `actorOf`.
+ * @param secret `SERVICE_TOKEN_SECRET`
+ * @param prefix the tRPC mount point, e.g. `/trpc`
+ */
+export function requireServiceToken(secret: string, prefix: string): onRequestAsyncHookHandler {
+  return async (req, reply) => {
+    try {
+      actors.set(req, verifyServiceToken(req.headers.authorization, secret));
+    } catch (error) {
+      if (!(error instanceof ServiceTokenError)) throw error;
+      req.log.info({ reason: error.message }, 'service token refused');
+      return sendUnauthorized(req, reply, prefix);
+    }
+  };
+}
+
+/**
+ * The actor `requireServiceToken` found for a request.
+ * @throws TRPCError UNAUTHORIZED when the request did not pass the hook (a wiring mistake, never a caller's)
+ */
+export function actorOf(req: FastifyRequest): Actor | null {
+  const actor = actors.get(req);
+  if (actor === undefined) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_SERVICE_TOKEN });
+  return actor;
+}
