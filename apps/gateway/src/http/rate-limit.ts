@@ -23,9 +23,19 @@ function isLimited(url: string): boolean {
   return LIMITED_REST_PATHS.has(path) || LIMITED_TRPC_PROCEDURE.test(path);
 }
 
-/** The email a login body names (REST body, tRPC body, or a tRPC batch `{ "0": {...} }`), lower-cased. */
+/**
+ * The email a login body names, lower-cased: a REST body, or a tRPC body, which the tRPC
+ * plugin leaves as a string (single call, or a batch `{ "0": {...} }`).
+ */
 function emailOf(body: unknown, depth = 0): string {
-  if (typeof body !== 'object' || body === null || depth > 2) return '';
+  if (typeof body === 'string' && depth === 0) {
+    try {
+      return emailOf(JSON.parse(body), depth + 1);
+    } catch {
+      return '';
+    }
+  }
+  if (typeof body !== 'object' || body === null || depth > 3) return '';
   const { email } = body as { email?: unknown };
   if (typeof email === 'string') return email.trim().toLowerCase();
   for (const value of Object.values(body)) {

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@basis/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { TRPCError } from '@trpc/server';
-import { isBrokenCircuitError, isTaskCancelledError } from 'cockatiel';
+import { isBrokenCircuitError, TaskCancelledError } from 'cockatiel';
 
 /**
  * What happened to one upstream call, as counted in metrics:
@@ -110,7 +110,8 @@ export function toUpstreamFailure(error: unknown, service: string, retryAfterSec
       cause: error,
     });
   }
-  if (isTaskCancelledError(error)) {
+  // Not cockatiel's isTaskCancelledError: in 3.2.1 it tests for the bulkhead flag instead.
+  if (error instanceof TaskCancelledError) {
     return new UpstreamFailure({
       code: 'GATEWAY_TIMEOUT',
       message: `The ${service} service did not answer in time`,

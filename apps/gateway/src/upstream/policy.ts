@@ -3,6 +3,7 @@ import {
   ConsecutiveBreaker,
   circuitBreaker,
   handleWhen,
+  TaskCancelledError,
   TimeoutStrategy,
   timeout,
   wrap,
@@ -50,11 +51,22 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
   const onBreak = breaker.onBreak(() => {
     openedAt = Date.now();
   });
-  const policy = wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
+  // abortOnReturn off: the signal then fires only on timeout, which tells a timeout apart
+  // from whatever error the aborted fetch raises (it may settle before cockatiel's own).
+  const policy = wrap(
+    breaker,
+    timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
+  );
   return {
     async execute(fn) {
       try {
-        return await policy.execute(({ signal }) => fn(signal));
+        return await policy.execute(async ({ signal }) => {
+          try {
+            return await fn(signal);
+          } catch (error) {
+            throw signal.aborted ? new TaskCancelledError(`Timed out after ${options.timeoutMs} ms`) : error;
+          }
+        });
       } catch (error) {
         const untilHalfOpenSeconds = Math.ceil((openedAt + halfOpenAfterMs - Date.now()) / 1000);
         throw toUpstreamFailure(error, options.service, untilHalfOpenSeconds) satisfies UpstreamFailure;

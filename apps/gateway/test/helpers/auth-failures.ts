@@ -1,0 +1,113 @@
+import jwt from 'jsonwebtoken';
+import { expect, it } from 'vitest';
+import { ACCESS_TOKEN } from '../../src/auth/access-tokens.js';
+import type { Api } from './api.js';
+import type { OpenApiDoc } from './conformance.js';
+
+/** A protected route as the document lists it, with a concrete path and body to call it with. */
+export interface ProtectedCall {
+  method: string;
+  template: string;
+  path: string;
+  json?: unknown;
+  /** Whether the route needs more than a valid token (admin, or admin-or-self). */
+  roleRestricted: boolean;
+}
+
+/** What the shared auth-failure suite needs from the test file, once its stack is up. */
+export interface AuthFailureContext {
+  api: Api;
+  doc: OpenApiDoc;
+  jwtSecret: string;
+  /** An access token of a plain user who is not `otherUserId`. */
+  userToken: string;
+  /** A user id that is not the plain user's own (for `{id}` paths). */
+  otherUserId: number;
+}
+
+/** Every route of the document with bearer security, with `{id}` filled in and `{}` bodies. */
+export function protectedCalls(doc: OpenApiDoc, otherUserId: number): ProtectedCall[] {
+  return Object.entries(doc.paths).flatMap(([template, item]) =>
+    Object.entries(item)
+      .filter(([, operation]) => Array.isArray((operation as { security?: unknown }).security))
+      .map(([method, operation]) => {
+        const errors = (operation as { responses: Record<string, unknown> }).responses;
+        return {
+          method: method.toUpperCase(),
+          template,
+          path: `/api/v1${template.replace('{id}', String(otherUserId))}`,
+          ...(method === 'get' || method === 'delete' ? {} : { json: {} }),
+          roleRestricted: '403' in errors,
+        };
+      }),
+  );
+}
+
+function expiredToken(secret: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  return jwt.sign({ role: 'admin', sid: 's', iat: now - 3600, exp: now - 600 }, secret, {
+    algorithm: 'HS256',
+    issuer: ACCESS_TOKEN.issuer,
+    audience: ACCESS_TOKEN.audience,
+    subject: '1',
+    jwtid: 'j',
+  });
+}
+
+/**
+ * The common auth failures, run against every protected route of the document (Unkey style):
+ * no token → 401 `WWW-Authenticate: Bearer`; a malformed header, a non-JWT token or an
+ * expired token → 401 `Bearer error="invalid_token"`; a plain user on an admin route → 403.
+ * Call inside a `describe`; `context()` is read when the tests run (after `beforeAll`).
+ */
+export function itRejectsCommonAuthFailures(context: () => AuthFailureContext): void {
+  const cases = [
+    { name: 'no token', header: undefined, challenge: 'Bearer' },
+    { name: 'a header without a token', header: 'Bearer', challenge: 'Bearer error="invalid_token"' },
+    { name: 'another scheme', header: 'Basic YWRhOnB3', challenge: 'Bearer error="invalid_token"' },
+    { name: 'a token that is not a JWT', header: 'Bearer not-a-jwt', challenge: 'Bearer error="invalid_token"' },
+  ] as const;
+
+  for (const failure of cases) {
+    it(`answers 401 on every protected route with ${failure.name}`, async () => {
+      const { api, doc, otherUserId } = context();
+      const calls = protectedCalls(doc, otherUserId);
+      expect(calls.length).toBeGreaterThan(0);
+      for (const call of calls) {
+        const response = await api(call.method, call.path, {
+          ...(call.json !== undefined ? { json: call.json } : {}),
+          ...(failure.header !== undefined ? { authorization: failure.header } : {}),
+        });
+        expect(response.status, `${call.method} ${call.template}`).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe(failure.challenge);
+        expect(response.body.code).toBe('UNAUTHORIZED');
+      }
+    });
+  }
+
+  it('answers 401 invalid_token on every protected route with an expired token', async () => {
+    const { api, doc, otherUserId, jwtSecret } = context();
+    for (const call of protectedCalls(doc, otherUserId)) {
+      const response = await api(call.method, call.path, {
+        ...(call.json !== undefined ? { json: call.json } : {}),
+        token: expiredToken(jwtSecret),
+      });
+      expect(response.status, `${call.method} ${call.template}`).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    }
+  });
+
+  it('answers 403 on every role-restricted route to a plain user acting on someone else', async () => {
+    const { api, doc, otherUserId, userToken } = context();
+    const restricted = protectedCalls(doc, otherUserId).filter((call) => call.roleRestricted);
+    expect(restricted.length).toBeGreaterThan(0);
+    for (const call of restricted) {
+      const response = await api(call.method, call.path, {
+        ...(call.json !== undefined ? { json: call.json } : {}),
+        token: userToken,
+      });
+      expect(response.status, `${call.method} ${call.template}`).toBe(403);
+      expect(response.body.code).toBe('FORBIDDEN');
+    }
+  });
+}

@@ -1,0 +1,101 @@
+import { inject } from 'vitest';
+import type { GatewayOptions } from '../../src/server.js';
+import { type Api, createApi } from './api.js';
+import { Conformance, type OpenApiDoc } from './conformance.js';
+import { type RunningGateway, startGateway } from './gateway.js';
+import { ADMIN, startUsersService, type UsersService } from './users-service.js';
+
+/** The real users service and a gateway in front of it, plus a conformance-checking client. */
+export interface Stack extends AsyncDisposable {
+  /** The users service, when this stack started its own (else the shared one from global setup). */
+  users: UsersService | undefined;
+  usersUrl: string;
+  gateway: RunningGateway;
+  api: Api;
+  conformance: Conformance;
+  /** Registers a fresh user and logs them in. */
+  newUser(overrides?: { firstName?: string }): Promise<Session>;
+  /** Logs in the bootstrap admin. */
+  admin(): Promise<Session>;
+  close(): Promise<void>;
+}
+
+/** A logged-in user: their id, email, password and token pair. */
+export interface Session {
+  id: number;
+  email: string;
+  password: string;
+  access: string;
+  refresh: string;
+}
+
+let counter = 0;
+
+/** A unique email for this test process. */
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}@example.com`;
+}
+
+/**
+ * Starts a gateway in front of the shared users service (PGlite in memory, bootstrap admin),
+ * or in front of a users service of its own with `ownUsers` (for suites that stop it).
+ * @param env gateway variables on top of `USERS_SERVICE_URL`
+ */
+export async function startStack(
+  env: Record<string, string> = {},
+  options: Omit<GatewayOptions, 'env'> = {},
+  { ownUsers = false } = {},
+): Promise<Stack> {
+  const users = ownUsers ? await startUsersService() : undefined;
+  const usersUrl = users?.url ?? inject('usersUrl');
+  let gateway: RunningGateway;
+  try {
+    // Tests log in often from one IP: a high default limit, unless a test sets its own.
+    gateway = await startGateway(
+      { USERS_SERVICE_URL: usersUrl, ...env },
+      { authRateLimit: { max: 10_000, timeWindowMs: 60_000 }, ...options },
+    );
+  } catch (error) {
+    await users?.stop();
+    throw error;
+  }
+  const doc = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as OpenApiDoc;
+  const conformance = new Conformance(doc);
+  const api = createApi(gateway.url, conformance);
+
+  async function login(email: string, password: string): Promise<{ id: number; access: string; refresh: string }> {
+    const response = await api('POST', '/api/v1/auth/access', { json: { email, password } });
+    if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
+    const me = await api('GET', '/api/v1/users/me', { token: String(response.body.access_token) });
+    return {
+      id: Number(me.body.id),
+      access: String(response.body.access_token),
+      refresh: String(response.body.refresh_token),
+    };
+  }
+
+  const close = async () => {
+    await gateway.close();
+    await users?.stop();
+  };
+  return {
+    users,
+    usersUrl,
+    gateway,
+    api,
+    conformance,
+    async newUser(overrides = {}) {
+      const email = uniqueEmail();
+      const password = 'correct horse battery staple';
+      const created = await api('POST', '/api/v1/users', { json: { email, password, ...overrides } });
+      if (created.status !== 201) throw new Error(`register failed: ${created.status} ${created.text}`);
+      return { email, password, ...(await login(email, password)) };
+    },
+    async admin() {
+      return { email: ADMIN.email, password: ADMIN.password, ...(await login(ADMIN.email, ADMIN.password)) };
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
