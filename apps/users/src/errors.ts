@@ -71,3 +71,17 @@ export function toTRPCError(error: unknown): TRPCError {
   }
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_ERROR_MESSAGE, cause: error });
 }
+
+/**
+ * The innermost error of a `cause` chain: for a drizzle `DrizzleQueryError` (whose message embeds the SQL
+ * and its parameters) that is the driver's error. Used for logs.
+ * @param error anything thrown
+ * @returns the last `cause` found (at most 5 levels down), or `error` itself
+ */
+export function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++) {
+    current = current.cause;
+  }
+  return current;
+}

@@ -1,6 +1,7 @@
 import { ensureBootstrapAdmin } from './bootstrap.js';
 import { openDatabase } from './db/client.js';
 import { EnvError, loadEnv, type UsersEnv } from './env.js';
+import { rootCause } from './errors.js';
 import { UsersRepository } from './repositories/users.js';
 import { buildServer } from './server.js';
 
@@ -54,6 +55,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('users service failed to start:', error instanceof Error ? error.message : error);
+  const cause = rootCause(error);
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  console.error(`users service failed to start: ${reason}${typeof code === 'string' ? ` (${code})` : ''}`);
   process.exit(1);
 });

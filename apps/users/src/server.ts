@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { actorOf, requireServiceToken } from './auth/service-token-hook.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { UsersEnv } from './env.js';
+import { rootCause } from './errors.js';
 import { loggerOptions } from './logger.js';
 import { SessionsRepository } from './repositories/sessions.js';
 import { UsersRepository } from './repositories/users.js';
@@ -28,15 +29,6 @@ const READINESS_TIMEOUT_MS = 2000;
 export interface ServerOptions {
   env: UsersEnv;
   db: DatabaseHandle;
-}
-
-/** The innermost error of a cause chain (drizzle's `DrizzleQueryError` message embeds SQL and parameters). */
-function rootCause(error: unknown): unknown {
-  let current = error;
-  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++) {
-    current = current.cause;
-  }
-  return current;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

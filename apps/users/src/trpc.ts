@@ -18,7 +18,7 @@ export interface Context {
 
 /** zod issues as they travel in `error.data.issues`: path, message and code only. */
 export interface WireIssue {
-  path: PropertyKey[];
+  path: (string | number)[];
   message: string;
   code: string;
 }
@@ -51,7 +51,7 @@ const t = initTRPC.context<Context>().create({
 /** Builds a router from an object of procedures. */
 export const router = t.router;
 
-/** Base procedure, with no auth of its own (the service token is checked when the context is created). */
+/** Base procedure, with no auth of its own (the service token was checked by the `/trpc` onRequest hook). */
 export const publicProcedure = t.procedure;
 
 /**

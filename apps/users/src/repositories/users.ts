@@ -1,9 +1,9 @@
-import type { Role, User, UserAdminUpdate, UserCreate, UserPage } from '@basis/contracts';
+import type { Role, User, UserCreate, UserPage } from '@basis/contracts';
 import { asc, count, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { type UserRow, users } from '../db/schema.js';
 
-/** A user row as stored, minus nothing: only repositories and `toUser` ever see `passwordHash`. */
+/** A user row as stored, hash included: only repositories, `toUser` and credential checks ever see it. */
 export type StoredUser = UserRow;
 
 /** Columns an update may set; `passwordHash` is already hashed. Omitted fields are left alone. */
@@ -115,6 +115,3 @@ export class UsersRepository {
     return rows.length > 0;
   }
 }
-
-/** The fields of an admin update besides `id`, as the contract gives them. */
-export type AdminChanges = Omit<UserAdminUpdate, 'id'>;
