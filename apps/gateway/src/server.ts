@@ -76,9 +76,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     ...(options.breaker ? { breaker: options.breaker } : {}),
     onOutcome: metrics.observeUpstream,
   });
-  const redis = env.REDIS_URL
-    ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
-    : undefined;
+  // Commands wait for the connection (offline queue) but fail after one retry, and the limiter
+  // then lets the request through: a Redis outage must not lock every user out.
+  const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 1000 }) : undefined;
   redis?.on('error', (error) => app.log.warn({ err: error }, 'redis error'));
   app.addHook('onClose', async () => {
     users.close();
@@ -135,7 +135,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
   registerMetrics(app, metrics, (method, url, fastifyRoute) => {
     if (fastifyRoute !== `${REST_BASE_PATH}/*`) return fastifyRoute ?? 'unmatched';
-    const path = (url.split('?', 1)[0] ?? '').slice(REST_BASE_PATH.length);
+    // The REST adapter strips the base path from the request URL before this hook runs.
+    const full = url.split('?', 1)[0] ?? '';
+    const path = full.startsWith(`${REST_BASE_PATH}/`) ? full.slice(REST_BASE_PATH.length) : full;
     const route = matchRoute(routes, method, path);
     return route ? `${REST_BASE_PATH}${route.rest.path}` : 'unmatched';
   });

@@ -109,6 +109,28 @@ describe('rate limiting of the credential endpoints', () => {
   });
 });
 
+describe('rate limiting across gateway replicas', () => {
+  const redisUrl = process.env.REDIS_URL;
+  it.skipIf(!redisUrl)('shares the count through Redis when REDIS_URL is set', async () => {
+    const env = { USERS_SERVICE_URL: stack.usersUrl, JWT_SECRET, REDIS_URL: String(redisUrl) };
+    const limit = { authRateLimit: { max: 2, timeWindowMs: 60_000 } };
+    await using first = await startGateway(env, limit);
+    await using second = await startGateway(env, limit);
+    const email = uniqueEmail('replicas');
+    const attempt = (url: string) =>
+      fetch(`${url}/api/v1/auth/access`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'wrong password' }),
+      });
+    expect((await attempt(first.url)).status).toBe(401);
+    expect((await attempt(second.url)).status).toBe(401);
+    const limited = await attempt(first.url);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).not.toBeNull();
+  });
+});
+
 describe('POST /api/v1/auth/refresh', () => {
   it('rotates: answers a new pair, and the old refresh token stops working', async () => {
     const session = await stack.newUser();

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { DEV_SECRETS, EnvError, parseEnv } from '../../src/env.js';
+
+const STRONG = 'x'.repeat(32);
+
+describe('parseEnv', () => {
+  it('applies the SPEC defaults and the development secrets with a warning', () => {
+    const { env, warnings } = parseEnv({});
+    expect(env).toMatchObject({
+      PORT: 8001,
+      HOST: '0.0.0.0',
+      USERS_SERVICE_URL: 'http://127.0.0.1:8002',
+      ACCESS_TOKEN_TTL: 900,
+      REFRESH_TOKEN_TTL: 1_209_600,
+      UPSTREAM_TIMEOUT_MS: 5000,
+      CORS_ORIGINS: [],
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+      JWT_SECRET: DEV_SECRETS.JWT_SECRET,
+      SERVICE_TOKEN_SECRET: DEV_SECRETS.SERVICE_TOKEN_SECRET,
+    });
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('treats empty strings as unset and splits CORS_ORIGINS', () => {
+    const { env } = parseEnv({ PORT: '', REDIS_URL: '', CORS_ORIGINS: 'http://a.test, http://b.test ,' });
+    expect(env.PORT).toBe(8001);
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(env.CORS_ORIGINS).toEqual(['http://a.test', 'http://b.test']);
+  });
+
+  it('stops with a message naming each bad variable', () => {
+    expect(() => parseEnv({ PORT: 'eighty', UPSTREAM_TIMEOUT_MS: '-1' })).toThrow(EnvError);
+    expect(() => parseEnv({ PORT: 'eighty', UPSTREAM_TIMEOUT_MS: '-1' })).toThrow(/PORT[\s\S]*UPSTREAM_TIMEOUT_MS/);
+    expect(() => parseEnv({ USERS_SERVICE_URL: 'ftp://x' })).toThrow(/USERS_SERVICE_URL/);
+    expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('refuses missing, short or development secrets in production, naming them', () => {
+    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*SERVICE_TOKEN_SECRET/);
+    expect(() => parseEnv({ NODE_ENV: 'production', JWT_SECRET: 'short', SERVICE_TOKEN_SECRET: STRONG })).toThrow(
+      /JWT_SECRET: must be at least 32 bytes/,
+    );
+    expect(() =>
+      parseEnv({ NODE_ENV: 'production', JWT_SECRET: STRONG, SERVICE_TOKEN_SECRET: DEV_SECRETS.SERVICE_TOKEN_SECRET }),
+    ).toThrow(/SERVICE_TOKEN_SECRET: the development default/);
+  });
+
+  it('accepts strong secrets in production without warnings', () => {
+    const { env, warnings } = parseEnv({
+      NODE_ENV: 'production',
+      JWT_SECRET: STRONG,
+      SERVICE_TOKEN_SECRET: `${STRONG}y`,
+    });
+    expect(env.JWT_SECRET).toBe(STRONG);
+    expect(warnings).toEqual([]);
+  });
+});

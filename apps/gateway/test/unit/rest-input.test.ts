@@ -1,0 +1,39 @@
+import { User, UserAdminUpdate, UserId, UserRef } from '@basis/contracts';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { pathParameters, restInput } from '../../src/routers/rest-input.js';
+
+const rest = { successStatus: 200 as const, summary: 's', tags: [] as string[], errors: {} };
+
+describe('restInput', () => {
+  it('coerces path parameters on a copy, leaving the shared contract schemas untouched', () => {
+    const schema = restInput({
+      type: 'query',
+      auth: 'user',
+      input: UserRef,
+      output: User,
+      rest: { ...rest, method: 'GET', path: '/users/{id}' },
+    }) as z.ZodObject;
+    expect(schema.parse({ id: '7' })).toEqual({ id: 7 });
+    expect(UserId._zod.def).not.toHaveProperty('coerce', true);
+    expect(UserRef.safeParse({ id: '7' }).success).toBe(false);
+  });
+
+  it('keeps JSON types for body fields while coercing the path id', () => {
+    const schema = restInput({
+      type: 'mutation',
+      auth: 'admin',
+      input: UserAdminUpdate,
+      output: User,
+      rest: { ...rest, method: 'PATCH', path: '/users/{id}' },
+    }) as z.ZodObject;
+    expect(schema.parse({ id: '3', isActive: false })).toEqual({ id: 3, isActive: false });
+    expect(schema.safeParse({ id: '3', isActive: 'false' }).success).toBe(false);
+    expect(schema.parse({ id: '3' })).toEqual({ id: 3 });
+  });
+
+  it('names the parameters of a path template', () => {
+    expect(pathParameters('/a/{id}/b/{slug}')).toEqual(['id', 'slug']);
+    expect(pathParameters('/users/me')).toEqual([]);
+  });
+});

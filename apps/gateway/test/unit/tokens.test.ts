@@ -1,0 +1,83 @@
+import jwt from 'jsonwebtoken';
+import { describe, expect, it } from 'vitest';
+import {
+  ACCESS_TOKEN,
+  InvalidAccessTokenError,
+  signAccessToken,
+  verifyAccessToken,
+} from '../../src/auth/access-tokens.js';
+import { bearerChallenge, readBearer } from '../../src/auth/bearer.js';
+import { mintServiceToken } from '../../src/auth/service-token.js';
+
+const options = { secret: 'unit-secret-unit-secret-unit-secret!', ttlSeconds: 900 };
+const actor = { id: 42, role: 'user', sessionId: 'sess-1' } as const;
+
+describe('access tokens', () => {
+  it('round-trips sub, role and sid, with jti, iss, aud and a ttl in seconds', () => {
+    const token = signAccessToken(actor, options);
+    expect(verifyAccessToken(token, options)).toEqual(actor);
+    const claims = jwt.decode(token, { complete: true });
+    expect(claims?.header.alg).toBe('HS256');
+    const payload = claims?.payload as jwt.JwtPayload;
+    expect(payload).toMatchObject({ sub: '42', iss: ACCESS_TOKEN.issuer, aud: ACCESS_TOKEN.audience });
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(900);
+    expect(signAccessToken(actor, options)).not.toBe(token);
+  });
+
+  it('tolerates a few seconds of clock skew, not more', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (exp: number) =>
+      jwt.sign({ role: 'user', sid: 's', exp, iat: now - 100 }, options.secret, {
+        issuer: ACCESS_TOKEN.issuer,
+        audience: ACCESS_TOKEN.audience,
+        subject: '1',
+        jwtid: 'j',
+      });
+    expect(verifyAccessToken(sign(now - 2), options).id).toBe(1);
+    expect(() => verifyAccessToken(sign(now - 30), options)).toThrow(InvalidAccessTokenError);
+  });
+
+  it('rejects an opaque refresh token and garbage', () => {
+    expect(() => verifyAccessToken('0b7c5e0a-aaaa.bbbb', options)).toThrow(InvalidAccessTokenError);
+    expect(() => verifyAccessToken('', options)).toThrow(InvalidAccessTokenError);
+  });
+});
+
+describe('readBearer', () => {
+  it('reads the token with the scheme in any case', () => {
+    expect(readBearer('Bearer abc.def-ghi_jkl')).toEqual({ kind: 'token', token: 'abc.def-ghi_jkl' });
+    expect(readBearer('bEaReR abc')).toEqual({ kind: 'token', token: 'abc' });
+  });
+
+  it('tells a missing header from a malformed one', () => {
+    expect(readBearer(undefined)).toEqual({ kind: 'missing' });
+    expect(readBearer('')).toEqual({ kind: 'missing' });
+    for (const header of ['Bearer', 'Bearer ', 'Basic abc', 'Bearer a b', 'Bearerabc', 'Bearer ä']) {
+      expect(readBearer(header), header).toEqual({ kind: 'malformed' });
+    }
+  });
+
+  it('challenges with error="invalid_token" only when credentials were sent (RFC 6750 §3)', () => {
+    expect(bearerChallenge(false)).toBe('Bearer');
+    expect(bearerChallenge(true)).toBe('Bearer error="invalid_token"');
+  });
+});
+
+describe('mintServiceToken', () => {
+  it('names the actor, the issuer and the audience, and lives at most 60 seconds', () => {
+    const token = mintServiceToken('s'.repeat(32), 'users', actor);
+    const claims = jwt.verify(token, 's'.repeat(32), {
+      algorithms: ['HS256'],
+      audience: 'users',
+      issuer: 'basis-gateway',
+    }) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: '42', role: 'user', sid: 'sess-1' });
+    expect(Number(claims.exp) - Number(claims.iat)).toBeLessThanOrEqual(60);
+  });
+
+  it('carries no actor claims for an anonymous call', () => {
+    const claims = jwt.decode(mintServiceToken('s'.repeat(32), 'users', null)) as jwt.JwtPayload;
+    expect(claims.sub).toBeUndefined();
+    expect(claims.role).toBeUndefined();
+  });
+});
