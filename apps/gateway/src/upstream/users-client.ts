@@ -1,6 +1,15 @@
-import { type Actor, REQUEST_ID_HEADER, USERS_SERVICE_AUDIENCE } from '@basis/contracts';
+import {
+  type Actor,
+  type ContractRecord,
+  REQUEST_ID_HEADER,
+  USERS_SERVICE_AUDIENCE,
+  type UsersContract,
+  type UsersInternalContract,
+} from '@basis/contracts';
 import type { UsersRouter } from '@basis/users';
 import { createTRPCClient, getUntypedClient, httpLink, type TRPCClient } from '@trpc/client';
+import type { AnyTRPCProcedure, inferProcedureOutput, inferRouterInputs } from '@trpc/server';
+import type { z } from 'zod';
 import { mintServiceToken } from '../auth/service-token.js';
 import type { UpstreamOutcome } from './errors.js';
 import { createUpstreamPolicy, type UpstreamPolicyOptions } from './policy.js';
@@ -99,3 +108,27 @@ export function createUsersClient(options: UsersClientOptions): UsersClient {
     close: () => policy.dispose(),
   };
 }
+
+type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** Untransformed outputs (`inferRouterOutputs` serializes, turning `void` into `never`). */
+type ProcedureOutputs<R> = {
+  [K in keyof R as R[K] extends AnyTRPCProcedure ? K : never]: R[K] extends AnyTRPCProcedure
+    ? inferProcedureOutput<R[K]>
+    : never;
+};
+type ContractTypes<C extends ContractRecord, Side extends 'input' | 'output'> = {
+  [K in keyof C]: Side extends 'input' ? z.input<C[K]['input']> : z.output<C[K]['output']>;
+};
+
+/**
+ * Compile-time guard: the users router serves every `usersContract` and `usersInternalContract`
+ * entry with the contract's input and output types. If the users service drifts from the
+ * contract, the gateway stops compiling instead of failing at run time.
+ */
+export type UsersRouterMatchesContracts = [
+  Assert<Equals<inferRouterInputs<UsersRouter>['users'], ContractTypes<UsersContract, 'input'>>>,
+  Assert<Equals<ProcedureOutputs<UsersRouter['users']>, ContractTypes<UsersContract, 'output'>>>,
+  Assert<Equals<inferRouterInputs<UsersRouter>['internal'], ContractTypes<UsersInternalContract, 'input'>>>,
+  Assert<Equals<ProcedureOutputs<UsersRouter['internal']>, ContractTypes<UsersInternalContract, 'output'>>>,
+];
