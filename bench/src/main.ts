@@ -44,6 +44,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     'users-entry': { type: 'string' },
     'gateway-entry': { type: 'string' },
+    'keep-logs': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -51,13 +52,14 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: npm run bench -- [--quick] [--no-build] [--no-nginx] [--connections N] [--duration S]
                        [--cpu-prof] [--log-level LEVEL] [--out NAME]
-  --quick        ~2 s per load (CI smoke check: exit 1 only if a request failed)
+  --quick        ~1.5 s per load (CI smoke check: exit 1 only if a request failed)
   --no-build     skip 'turbo build' of users and gateway
   --no-nginx     skip scenario (c)
   --cpu-prof     run the gateway under node --cpu-prof (profiles in bench/profiles/)
   --out NAME     write bench/results/NAME.{json,md} (default: latest, or quick with --quick)
   --users-entry FILE, --gateway-entry FILE
                  run other builds (e.g. a worktree of an older commit, for before/after tables)
+  --keep-logs    keep the services' logs (a temporary directory, printed at the end)
   DATABASE_URL   when set, a fresh database basis_bench_<hex> is made on that server for the run`);
   process.exit(0);
 }
@@ -74,7 +76,7 @@ const GATEWAY_ENTRY = resolve(flags['gateway-entry'] ?? join(REPO_ROOT, 'apps/ga
 const quick = flags.quick;
 const settings = {
   connections: Math.round(positiveNumber(flags.connections, 50, 'connections')),
-  durationSeconds: positiveNumber(flags.duration, quick ? 1.5 : 10, 'duration'),
+  durationSeconds: positiveNumber(flags.duration, quick ? 1 : 10, 'duration'),
   warmupSeconds: quick ? 0.5 : 3,
   stormConnections: 4,
   peakConnections: 200,
@@ -114,6 +116,64 @@ function track(child: RunningProcess, graceMs = 5000): void {
   cleanups.push({ name: child.name, run: () => child.stop(graceMs) });
 }
 
+/** Added median latency of the gateway and of nginx over the direct call, and their ratio. */
+function addedLatencyChecks(label: string, a: LoadResult, b: LoadResult, c: LoadResult | null): Check[] {
+  const gateway = b.p50 - a.p50;
+  const nginx = c === null ? null : c.p50 - a.p50;
+  return [
+    {
+      name: `added p50, gateway (b)−(a), ${label}`,
+      value: gateway,
+      unit: ' ms',
+      target: '≤ 1.00 ms',
+      verdict: verdict(gateway, 1),
+    },
+    {
+      name: `added p50, nginx (c)−(a), ${label}`,
+      value: nginx,
+      unit: ' ms',
+      target: '—',
+      verdict: nginx === null ? 'N/A' : 'INFO',
+    },
+    {
+      name: `gateway added / nginx added, ${label}`,
+      value: nginx === null || nginx <= 0 ? null : gateway / nginx,
+      unit: '×',
+      target: '≤ 2.00×',
+      verdict: nginx === null ? 'N/A' : verdict(gateway, 2 * Math.max(nginx, 0)),
+      ...(nginx !== null && nginx <= 0 ? { note: 'nginx added nothing measurable' } : {}),
+    },
+  ];
+}
+
+/**
+ * What each hop costs in CPU per request, and the (b)/(a) throughput that those costs allow
+ * when the machine's cores are the bottleneck (every process here shares them).
+ */
+function cpuChecks(a: LoadResult, b: LoadResult, c: LoadResult | null): Check[] {
+  const cpu = (r: LoadResult | null, name: string): number => r?.cpuUsPerRequest?.[name] ?? Number.NaN;
+  const directCost = cpu(a, 'users') + cpu(a, 'load generator');
+  const gatewayCost = cpu(b, 'gateway') + cpu(b, 'users') + cpu(b, 'load generator');
+  return [
+    {
+      name: 'gateway CPU per request',
+      value: cpu(b, 'gateway'),
+      unit: ' µs',
+      target: '—',
+      verdict: 'INFO',
+      note: `nginx ${cpu(c, 'nginx').toFixed(0)} µs; users ${cpu(a, 'users').toFixed(0)} µs direct, ${cpu(b, 'users').toFixed(0)} µs behind the gateway`,
+    },
+    {
+      name: '(b)/(a) throughput if CPU-bound',
+      value: directCost / gatewayCost,
+      unit: '',
+      target: '≥ 0.80',
+      verdict: 'INFO',
+      note: '(users + autocannon µs/req in a) ÷ (gateway + users + autocannon µs/req in b): the ceiling on shared cores',
+    },
+  ];
+}
+
 function randomItem<T>(items: readonly T[]): T {
   const item = items[Math.floor(Math.random() * items.length)];
   if (item === undefined) throw new Error('randomItem of an empty list');
@@ -137,7 +197,7 @@ async function main(): Promise<number> {
   }
 
   const work = mkdtempSync(join(tmpdir(), 'basis-bench-'));
-  let keepWork = false;
+  let keepWork = flags['keep-logs'];
   cleanups.push({
     name: 'temporary directory',
     run: async () => {
@@ -320,6 +380,15 @@ async function main(): Promise<number> {
     const b = await measure(viaGateway);
     const c = viaNginx === null ? null : await measure(viaNginx);
 
+    // At 50 connections the medians are mostly queueing; one connection shows the hop itself.
+    const single = { connections: 1, durationSeconds: Math.min(settings.durationSeconds, 5) };
+    const a1 = await measure({ ...direct, ...single, id: 'a1-users-direct', title: '(a) users direct, 1 connection' });
+    const b1 = await measure({ ...viaGateway, ...single, id: 'b1-gateway', title: '(b) gateway, 1 connection' });
+    const c1 =
+      viaNginx === null
+        ? null
+        : await measure({ ...viaNginx, ...single, id: 'c1-nginx', title: '(c) nginx → users, 1 connection' });
+
     log(`(b) during a login storm of ${settings.stormConnections} connections`);
     const [bStorm, d] = await runConcurrently(
       { ...viaGateway, id: 'b-during-storm', title: '(b) gateway during login storm' },
@@ -341,8 +410,6 @@ async function main(): Promise<number> {
     failed += peak.errors;
     results.push(peak);
 
-    const addedGateway = b.p50 - a.p50;
-    const addedNginx = c === null ? null : c.p50 - a.p50;
     const pglite = database === null;
     const checks: Check[] = [
       {
@@ -352,28 +419,9 @@ async function main(): Promise<number> {
         target: '≥ 0.80',
         verdict: verdict(b.requestsPerSecond / a.requestsPerSecond, 0.8, true),
       },
-      {
-        name: 'added p50, gateway (b)−(a)',
-        value: addedGateway,
-        unit: ' ms',
-        target: '≤ 1.00 ms',
-        verdict: verdict(addedGateway, 1),
-      },
-      {
-        name: 'added p50, nginx (c)−(a)',
-        value: addedNginx,
-        unit: ' ms',
-        target: '—',
-        verdict: addedNginx === null ? 'N/A' : 'INFO',
-      },
-      {
-        name: 'gateway added / nginx added',
-        value: addedNginx === null || addedNginx <= 0 ? null : addedGateway / addedNginx,
-        unit: '×',
-        target: '≤ 2.00×',
-        verdict: addedNginx === null ? 'N/A' : verdict(addedGateway, 2 * Math.max(addedNginx, 0)),
-        ...(addedNginx !== null && addedNginx <= 0 ? { note: 'nginx added nothing measurable' } : {}),
-      },
+      ...addedLatencyChecks(`${settings.connections} conns`, a, b, c),
+      ...addedLatencyChecks('1 conn', a1, b1, c1),
+      ...cpuChecks(a, b, c),
       {
         name: 'p99 of (b) during login storm',
         value: bStorm.p99,
