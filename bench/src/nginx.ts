@@ -43,7 +43,9 @@ export interface RunningNginx extends RunningProcess {
  * Writes an nginx.conf into `dir` that makes nginx a plain keep-alive reverse proxy for
  * `127.0.0.1:<upstreamPort>`, done the way an operator would for a fair hop: one worker
  * (the gateway is one Node process too), upstream keepalive 64, HTTP/1.1 to the upstream with
- * the `Connection` header cleared, no access log. Every file nginx writes stays under `dir`.
+ * the `Connection` header cleared, no access log, and no cap on requests per keep-alive
+ * connection (nginx's default closes one every 1000 requests: at one connection that showed up
+ * as failed requests and a 0.8 ms p50 instead of 0.05 ms). Every file nginx writes stays under `dir`.
  * @returns the config path.
  */
 export function writeNginxConfig(dir: string, listenPort: number, upstreamPort: number): string {
@@ -61,6 +63,7 @@ events {
 
 http {
   access_log off;
+  keepalive_requests 1000000;
   client_body_temp_path ${join(dir, 'client_body')};
   proxy_temp_path ${join(dir, 'proxy')};
   fastcgi_temp_path ${join(dir, 'fastcgi')};
@@ -70,6 +73,7 @@ http {
   upstream users {
     server 127.0.0.1:${upstreamPort};
     keepalive 64;
+    keepalive_requests 1000000;
   }
 
   server {
