@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
+import { registerDocs } from './docs/index.js';
 import type { Env } from './env.js';
 import { registerErrorEnvelope } from './http/error-envelope.js';
 import { registerHealth } from './http/health.js';
@@ -49,10 +50,9 @@ function packageVersion(): string {
 
 /**
  * Builds the gateway (not yet listening): REST under `/api/v1` (trpc-to-openapi), the same
- * router under `/trpc`, `GET /openapi.json`, `/healthz`, `/readyz`, `/metrics`, with the
+ * router under `/trpc`, `GET /openapi.json` with `/docs` and `/redoc`, `/healthz`, `/readyz`, `/metrics`, with the
  * error envelope, request ids, auth rate limits, CORS and security headers. Nothing connects
  * to the users service at start, so it starts whatever state that service is in.
- * (`/docs` and `/redoc` are registered by the docs module, not here.)
  * @returns the Fastify instance; `listen` on it, `close` it when done (closes the upstream client and Redis)
  */
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
@@ -145,6 +145,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
 
   const document = buildOpenApiDocument(gatewayRouter, packageVersion());
   app.get('/openapi.json', async () => document);
+  await registerDocs(app, document);
 
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: REST_BASE_PATH,
