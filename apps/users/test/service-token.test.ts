@@ -92,7 +92,9 @@ describe('the service credential over HTTP', () => {
     const response = await fetch(`${server.url}/trpc/users.nope`);
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
-    expect(await response.json()).toMatchObject({ error: { data: { code: 'UNAUTHORIZED', httpStatus: 401 } } });
+    expect(await response.json()).toMatchObject({
+      error: { data: { code: 'UNAUTHORIZED', httpStatus: 401, reason: 'SERVICE_TOKEN_REJECTED' } },
+    });
   });
 
   it('answers a batch call without a token with one UNAUTHORIZED error per procedure', async () => {

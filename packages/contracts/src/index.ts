@@ -14,4 +14,10 @@ export { type UsersInternalContract, usersInternalContract } from './procedures/
 export * from './schemas/auth.js';
 export * from './schemas/error.js';
 export * from './schemas/user.js';
-export { REQUEST_ID_HEADER, SERVICE_TOKEN, ServiceTokenActorClaims, USERS_SERVICE_AUDIENCE } from './service-token.js';
+export {
+  REQUEST_ID_HEADER,
+  SERVICE_TOKEN,
+  SERVICE_TOKEN_REJECTED,
+  ServiceTokenActorClaims,
+  USERS_SERVICE_AUDIENCE,
+} from './service-token.js';

@@ -27,3 +27,10 @@ export type ServiceTokenActorClaims = z.infer<typeof ServiceTokenActorClaims>;
 
 /** Header that carries the request id from the edge to every service. */
 export const REQUEST_ID_HEADER = 'x-request-id';
+
+/**
+ * `error.data.reason` on a service's 401 when it refused the service credential itself (not the
+ * user's credentials). A gateway maps it to 502: the client did nothing wrong, the gateway's
+ * `SERVICE_TOKEN_SECRET` does not match the service's.
+ */
+export const SERVICE_TOKEN_REJECTED = 'SERVICE_TOKEN_REJECTED';

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@basis/contracts';
+import { ErrorCode, SERVICE_TOKEN_REJECTED } from '@basis/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { TRPCError } from '@trpc/server';
 import { isBrokenCircuitError, TaskCancelledError } from 'cockatiel';
@@ -75,11 +75,16 @@ function errorCodeOf(error: unknown): unknown {
   return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
 }
 
-/** Whether the client error is a well-formed error answer raised by the upstream on purpose. */
+/**
+ * The code of a well-formed error answer the upstream raised on purpose, or `undefined`. A refusal
+ * of the gateway's own service credential is not one: that is the gateway's fault, not the caller's.
+ */
 function upstreamCode(error: TRPCClientError<never>): ErrorCode | undefined {
   const shape: unknown = error.shape;
   if (typeof shape !== 'object' || shape === null || typeof (shape as { code?: unknown }).code !== 'number') return;
-  const parsed = ErrorCode.safeParse((error.data as { code?: unknown } | undefined)?.code);
+  const data = error.data as { code?: unknown; reason?: unknown } | undefined;
+  if (data?.reason === SERVICE_TOKEN_REJECTED) return;
+  const parsed = ErrorCode.safeParse(data?.code);
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -91,7 +96,7 @@ function upstreamCode(error: TRPCClientError<never>): ErrorCode | undefined {
  * | refused, reset, DNS failure, socket closed (`err.cause.cause.code` on a tRPC client error) | SERVICE_UNAVAILABLE (503) + Retry-After |
  * | circuit breaker open | SERVICE_UNAVAILABLE (503) + Retry-After (seconds until half-open) |
  * | no answer within the timeout | GATEWAY_TIMEOUT (504) |
- * | not a tRPC response (HTML, empty, wrong shape), or the upstream's own INTERNAL_SERVER_ERROR | BAD_GATEWAY (502), generic message |
+ * | not a tRPC response (HTML, empty, wrong shape), the upstream's own INTERNAL_SERVER_ERROR, or its refusal of the gateway's service credential | BAD_GATEWAY (502), generic message |
  * | an error the upstream raised on purpose | the same code and status, with its message |
  * | anything else | INTERNAL_SERVER_ERROR (500), generic message |
  *

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.js';
 import { Conformance, type OpenApiDoc } from '../helpers/conformance.js';
 import { startFakeUpstream, trpcError, trpcResult } from '../helpers/fake-upstream.js';
@@ -162,6 +162,23 @@ describe('an error the upstream raised on purpose', () => {
     expect(response.status).toBe(409);
     expect(response.body).toMatchObject({ code: 'CONFLICT', message: 'Email already registered' });
     expect(response.text).not.toContain('stack');
+  });
+});
+
+describe("a users service that refuses the gateway's service credential", () => {
+  it('answers 502 BAD_GATEWAY, not the 401 meant for a wrong password', async () => {
+    await using running = await gatewayFor(inject('usersUrl'), {
+      SERVICE_TOKEN_SECRET: 'a-different-service-token-secret-of-32-bytes',
+    });
+    const login = await running.api('POST', '/api/v1/auth/access', {
+      json: { email: 'nobody@example.com', password: 'whatever password' },
+    });
+    expect(login.status).toBe(502);
+    expect(login.body).toMatchObject({ code: 'BAD_GATEWAY' });
+    expectNoInternals(login.text);
+    expect(login.text).not.toMatch(/service token/i);
+    const registration = await register(running.api);
+    expect(registration.status).toBe(502);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Actor } from '@basis/contracts';
+import { type Actor, SERVICE_TOKEN_REJECTED } from '@basis/contracts';
 import { getErrorShape, TRPCError } from '@trpc/server';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { appRouter } from '../router.js';
@@ -10,21 +10,25 @@ const actors = new WeakMap<FastifyRequest, Actor | null>();
 /** Message of every UNAUTHORIZED caused by the service credential. */
 export const INVALID_SERVICE_TOKEN = 'Missing or invalid service token';
 
-/** Sends tRPC's own error body (one per path for a batch call), shaped by the router's errorFormatter. */
+/**
+ * Sends tRPC's own error body (one per path for a batch call), shaped by the router's errorFormatter,
+ * with `data.reason` = SERVICE_TOKEN_REJECTED so the gateway can tell this from a user's wrong password.
+ */
 function sendUnauthorized(req: FastifyRequest, reply: FastifyReply, prefix: string): FastifyReply {
   const url = new URL(req.url, 'http://localhost');
   const paths = decodeURIComponent(url.pathname.slice(prefix.length).replace(/^\//, '')).split(',');
   const error = new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_SERVICE_TOKEN });
-  const bodies = paths.map((path) => ({
-    error: getErrorShape({
+  const bodies = paths.map((path) => {
+    const shape = getErrorShape({
       config: appRouter._def._config,
       error,
       type: 'unknown',
       path,
       input: undefined,
       ctx: undefined,
-    }),
-  }));
+    });
+    return { error: { ...shape, data: { ...shape.data, reason: SERVICE_TOKEN_REJECTED } } };
+  });
   const body = url.searchParams.get('batch') === '1' ? bodies : bodies[0];
   return reply.code(401).header('www-authenticate', 'Bearer').send(body);
 }
