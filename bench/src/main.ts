@@ -5,6 +5,7 @@
  * bench/results/. Targets are reported, never asserted; `--quick` (the CI smoke check) exits 1
  * only when a request failed.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     'users-entry': { type: 'string' },
     'gateway-entry': { type: 'string' },
     'keep-logs': { type: 'boolean', default: false },
+    'gateway-node-flags': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -60,6 +62,8 @@ if (flags.help) {
   --users-entry FILE, --gateway-entry FILE
                  run other builds (e.g. a worktree of an older commit, for before/after tables)
   --keep-logs    keep the services' logs (a temporary directory, printed at the end)
+  --gateway-node-flags "FLAGS"
+                 extra node flags for the gateway, e.g. "--max-semi-space-size=4"
   DATABASE_URL   when set, a fresh database basis_bench_<hex> is made on that server for the run`);
   process.exit(0);
 }
@@ -161,7 +165,7 @@ function cpuChecks(a: LoadResult, b: LoadResult, c: LoadResult | null): Check[] 
       unit: ' µs',
       target: '—',
       verdict: 'INFO',
-      note: `nginx ${cpu(c, 'nginx').toFixed(0)} µs; users ${cpu(a, 'users').toFixed(0)} µs direct, ${cpu(b, 'users').toFixed(0)} µs behind the gateway`,
+      note: `${c === null ? '' : `nginx ${cpu(c, 'nginx').toFixed(0)} µs; `}users ${cpu(a, 'users').toFixed(0)} µs direct, ${cpu(b, 'users').toFixed(0)} µs behind the gateway`,
     },
     {
       name: '(b)/(a) throughput if CPU-bound',
@@ -172,6 +176,16 @@ function cpuChecks(a: LoadResult, b: LoadResult, c: LoadResult | null): Check[] 
       note: '(users + autocannon µs/req in a) ÷ (gateway + users + autocannon µs/req in b): the ceiling on shared cores',
     },
   ];
+}
+
+/** The repository's short commit, `+dirty` when its tree has changes; `unknown` without git. */
+function gitCommit(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') === '' ? '' : '+dirty'}`;
+  } catch {
+    return 'unknown';
+  }
 }
 
 function randomItem<T>(items: readonly T[]): T {
@@ -249,7 +263,11 @@ async function main(): Promise<number> {
     const gateway = await startProcess({
       name: 'gateway',
       command: process.execPath,
-      args: [...(flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), GATEWAY_ENTRY],
+      args: [
+        ...(flags['gateway-node-flags']?.split(/\s+/).filter(Boolean) ?? []),
+        ...(flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+        GATEWAY_ENTRY,
+      ],
       env: {
         ...baseEnv,
         PORT: String(gatewayPort),
@@ -459,6 +477,7 @@ async function main(): Promise<number> {
     if (nginx !== null) readyMs.nginx = nginx.readyMs;
     const report: BenchReport = {
       startedAt,
+      commit: gitCommit(),
       quick,
       database: pglite ? 'pglite (memory://)' : 'postgresql',
       machine: {
@@ -476,6 +495,10 @@ async function main(): Promise<number> {
         peakConnections: settings.peakConnections,
         seededUsers: settings.seededUsers,
         nginx: nginx !== null,
+        ...(flags['users-entry'] === undefined && flags['gateway-entry'] === undefined
+          ? {}
+          : { entries: { users: USERS_ENTRY, gateway: GATEWAY_ENTRY } }),
+        ...(flags['gateway-node-flags'] === undefined ? {} : { gatewayNodeFlags: flags['gateway-node-flags'] }),
       },
       scenarios: results,
       readyMs,

@@ -22,6 +22,7 @@ const load = (id: string, rps: number, p50: number): LoadResult => ({
 
 const report: BenchReport = {
   startedAt: '2026-11-30T00:00:00.000Z',
+  commit: 'abc1234',
   quick: false,
   database: 'postgresql',
   machine: { node: 'v20', cpus: 2, cpuModel: 'cpu', loadAverageStart: [0, 0, 0], loadAverageEnd: [1, 1, 1] },

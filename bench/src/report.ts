@@ -18,6 +18,8 @@ export interface Check {
 /** Everything one bench run measured; written as JSON and rendered as text and Markdown. */
 export interface BenchReport {
   readonly startedAt: string;
+  /** `git rev-parse --short HEAD` of the repository, with `+dirty` when its tree had changes. */
+  readonly commit: string;
   readonly quick: boolean;
   readonly database: 'postgresql' | 'pglite (memory://)';
   readonly machine: {
@@ -35,6 +37,9 @@ export interface BenchReport {
     readonly peakConnections: number;
     readonly seededUsers: number;
     readonly nginx: boolean;
+    /** Builds that ran, when not the repository's own (`--users-entry`, `--gateway-entry`). */
+    readonly entries?: { readonly users: string; readonly gateway: string };
+    readonly gatewayNodeFlags?: string;
   };
   readonly scenarios: readonly LoadResult[];
   readonly readyMs: Readonly<Record<string, number>>;
@@ -121,10 +126,12 @@ const CHECK_HEADER = ['measure', 'value', 'target', 'verdict', 'note'];
 function context(report: BenchReport): string {
   const m = report.machine;
   return (
-    `${report.quick ? 'quick smoke run' : 'full run'} · ${report.startedAt} · node ${m.node} · ${m.cpus}× ${m.cpuModel} · ` +
+    `${report.quick ? 'quick smoke run' : 'full run'} · ${report.startedAt} · commit ${report.commit} · node ${m.node} · ${m.cpus}× ${m.cpuModel} · ` +
     `users on ${report.database} · load average ${m.loadAverageStart.map((l) => l.toFixed(2)).join(' ')} → ` +
     `${m.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')} · ${report.settings.durationSeconds} s per load after ` +
-    `${report.settings.warmupSeconds} s warm-up · ${report.settings.seededUsers} seeded users`
+    `${report.settings.warmupSeconds} s warm-up · ${report.settings.seededUsers} seeded users` +
+    (report.settings.entries ? ` · builds ${report.settings.entries.users}, ${report.settings.entries.gateway}` : '') +
+    (report.settings.gatewayNodeFlags ? ` · gateway node flags ${report.settings.gatewayNodeFlags}` : '')
   );
 }
 
