@@ -1,5 +1,6 @@
 import { EnvError, parseEnv } from './env.js';
-import { loggerOptions } from './http/logging.js';
+import { loggerOptions, wantsPrettyLogs } from './http/logging.js';
+import { publicUrls, startupBanner } from './http/public-urls.js';
 import { buildGateway } from './server.js';
 
 /**
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { env, warnings } = parsed;
-  const pretty = env.NODE_ENV === 'development' && process.stdout.isTTY === true;
+  const pretty = wantsPrettyLogs(env.NODE_ENV);
   const app = await buildGateway({ env, logger: loggerOptions(env.LOG_LEVEL, pretty) });
   for (const warning of warnings) app.log.warn(warning);
 
@@ -37,8 +38,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 
-  const address = await app.listen({ port: env.PORT, host: env.HOST });
-  app.log.info(`gateway listening on ${address} (REST ${address}/api/v1, OpenAPI ${address}/openapi.json)`);
+  await app.listen({ port: env.PORT, host: env.HOST });
+  const bound = app.server.address();
+  const urls = publicUrls(env.HOST, typeof bound === 'object' && bound !== null ? bound.port : env.PORT);
+  // A terminal gets one clickable URL per line; JSON lines get them as fields.
+  if (pretty) app.log.info(startupBanner(urls));
+  else app.log.info({ urls }, `gateway listening on ${urls.origin}`);
 }
 
 main().catch((error: unknown) => {

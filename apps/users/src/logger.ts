@@ -34,7 +34,8 @@ function prettyAvailable(): boolean {
 
 /**
  * Fastify logger options: pino at `LOG_LEVEL` with redaction; JSON lines in production and tests,
- * pino-pretty in development when it is installed.
+ * pino-pretty in development (the default when `NODE_ENV` is unset, as under `turbo dev`) when it
+ * is installed. The gateway follows the same rule.
  * @param env the parsed environment
  */
 export function loggerOptions(env: Pick<UsersEnv, 'LOG_LEVEL' | 'NODE_ENV'>): FastifyServerOptions['logger'] {

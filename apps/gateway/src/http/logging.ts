@@ -20,16 +20,38 @@ export const REDACT_PATHS = [
   '*.*.refreshToken',
 ];
 
+/** Whether `pino-pretty` (a dev dependency) can be loaded; production installs leave it out. */
+export function prettyAvailable(): boolean {
+  try {
+    import.meta.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether to print human-readable logs: in development (the default when `NODE_ENV` is unset,
+ * as under `turbo dev`, which gives no TTY) when pino-pretty is installed. Production and tests
+ * get JSON lines, which log shippers and test assertions parse.
+ * @param nodeEnv the parsed `NODE_ENV`
+ */
+export function wantsPrettyLogs(nodeEnv: 'development' | 'test' | 'production'): boolean {
+  return nodeEnv === 'development' && prettyAvailable();
+}
+
 /**
  * Fastify's `logger` option: pino at `level`, with {@link REDACT_PATHS} censored, and
- * pino-pretty only when `pretty` (development on a terminal); JSON lines otherwise.
+ * pino-pretty only when `pretty` (see {@link wantsPrettyLogs}); JSON lines otherwise.
+ * @param level a pino level name, e.g. `info`
+ * @param pretty format with pino-pretty (must be resolvable) instead of JSON lines
  */
 export function loggerOptions(level: string, pretty: boolean): FastifyServerOptions['logger'] {
   return {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : {}),
   };
 }

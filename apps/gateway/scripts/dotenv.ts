@@ -1,0 +1,7 @@
+import { existsSync } from 'node:fs';
+
+// Preloaded by `npm run dev` (`tsx watch --import ./scripts/dotenv.ts`): this app's optional `.env`
+// (see `.env.example`), relative to the app's folder. Variables already set in the environment win.
+// Not `node --env-file-if-exists=.env`: on Node 20 it prints "not found" once per thread when the
+// file is absent, which is the usual case.
+if (existsSync('.env')) process.loadEnvFile('.env');
