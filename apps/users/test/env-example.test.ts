@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv as parseDotenv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseEnv, UsersEnv } from '../src/env.js';
+
+const EXAMPLE = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+
+/** Names the file documents: set (`NAME=…`) or shown commented out (`# NAME=…`). */
+const documented = [...EXAMPLE.matchAll(/^(?:#\s*)?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] ?? '');
+const schemaKeys = Object.keys(UsersEnv.in.shape);
+
+describe('apps/users/.env.example against the env schema in src/env.ts', () => {
+  it('documents every variable of the schema', () => {
+    expect(schemaKeys.filter((key) => !documented.includes(key))).toEqual([]);
+  });
+
+  it('documents no variable the schema does not read', () => {
+    expect(documented.filter((key) => !schemaKeys.includes(key))).toEqual([]);
+  });
+
+  it('parses with parseEnv as committed, read by the parser `npm run dev` loads .env with', () => {
+    const env = parseEnv(parseDotenv(EXAMPLE));
+    expect(env).toMatchObject({ PORT: 8002, PGLITE_DATA_DIR: '.data/users' });
+  });
+});
