@@ -26,3 +26,10 @@ describe('.env.example at the root against docker-compose.yml', () => {
     }
   });
 });
+
+describe('.dockerignore and the per-app .env files of npm run dev', () => {
+  it('keeps apps/*/.env out of the build context, and every .env.example in it', () => {
+    const lines = readRepoFile('.dockerignore').split('\n');
+    for (const pattern of ['**/.env', '**/.env.*', '!**/.env.example']) expect(lines).toContain(pattern);
+  });
+});
