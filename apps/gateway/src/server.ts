@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
+import { hmacKey } from './auth/hmac-key.js';
 import { registerDocs } from './docs/index.js';
 import type { Env } from './env.js';
 import { registerErrorEnvelope } from './http/error-envelope.js';
@@ -86,7 +87,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
 
   const tokens: AccessTokenOptions & { refreshTtlSeconds: number } = {
-    secret: env.JWT_SECRET,
+    key: hmacKey(env.JWT_SECRET),
     ttlSeconds: env.ACCESS_TOKEN_TTL,
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
   };

@@ -1,11 +1,15 @@
+import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServiceTokenError, verifyServiceToken } from '../src/auth/service-token.js';
+import { ServiceTokenError, serviceTokenKey, verifyServiceToken } from '../src/auth/service-token.js';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import { expectTRPCError } from './support/assertions.js';
 import { mintServiceToken, startServer, TEST_SECRET, type TestServer } from './support/server.js';
 
 const now = () => Math.floor(Date.now() / 1000);
+const KEY = serviceTokenKey(TEST_SECRET);
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 /** Tokens the service must refuse, each broken in exactly one way. */
 const refusedTokens: [string, () => string | undefined][] = [
@@ -23,6 +27,16 @@ const refusedTokens: [string, () => string | undefined][] = [
     'an unsigned token (alg none)',
     () =>
       `Bearer ${jwt.sign({ iat: now(), exp: now() + 30 }, null, { algorithm: 'none', audience: 'users', issuer: 'basis-gateway' })}`,
+  ],
+  [
+    'a token signed with RS256 (an asymmetric algorithm)',
+    () =>
+      `Bearer ${jwt.sign({ iat: now(), exp: now() + 30 }, rsa.privateKey, { algorithm: 'RS256', audience: 'users', issuer: 'basis-gateway' })}`,
+  ],
+  [
+    'a token signed with ES256 (an asymmetric algorithm)',
+    () =>
+      `Bearer ${jwt.sign({ iat: now(), exp: now() + 30 }, ec.privateKey, { algorithm: 'ES256', audience: 'users', issuer: 'basis-gateway' })}`,
   ],
   [
     'a token signed with HS512',
@@ -48,21 +62,21 @@ const refusedTokens: [string, () => string | undefined][] = [
 
 describe('verifyServiceToken', () => {
   it('returns null for a valid token that acts for nobody', () => {
-    expect(verifyServiceToken(`Bearer ${mintServiceToken(null)}`, TEST_SECRET)).toBeNull();
+    expect(verifyServiceToken(`Bearer ${mintServiceToken(null)}`, KEY)).toBeNull();
   });
 
   it('returns the actor named by sub, role and sid', () => {
     const token = mintServiceToken({ id: 7, role: 'admin', sessionId: 'abc' });
-    expect(verifyServiceToken(`Bearer ${token}`, TEST_SECRET)).toEqual({ id: 7, role: 'admin', sessionId: 'abc' });
+    expect(verifyServiceToken(`Bearer ${token}`, KEY)).toEqual({ id: 7, role: 'admin', sessionId: 'abc' });
   });
 
   it('tolerates a few seconds of clock skew', () => {
     const token = mintServiceToken(null, { iat: now() - 32, expiresInSeconds: 30 });
-    expect(verifyServiceToken(`Bearer ${token}`, TEST_SECRET)).toBeNull();
+    expect(verifyServiceToken(`Bearer ${token}`, KEY)).toBeNull();
   });
 
   it.each(refusedTokens)('refuses %s', (_, header) => {
-    expect(() => verifyServiceToken(header(), TEST_SECRET)).toThrow(ServiceTokenError);
+    expect(() => verifyServiceToken(header(), KEY)).toThrow(ServiceTokenError);
   });
 });
 

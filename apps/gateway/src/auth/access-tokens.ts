@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { type Actor, Role } from '@basis/contracts';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
@@ -11,7 +11,8 @@ export type AccessTokenAlgorithm = 'HS256' | 'HS384' | 'HS512';
 
 /** Settings shared by {@link signAccessToken} and {@link verifyAccessToken}. */
 export interface AccessTokenOptions {
-  secret: string;
+  /** The HMAC key of `JWT_SECRET`, made once at start with `hmacKey` (hmac-key.ts). */
+  key: KeyObject;
   /** Lifetime in seconds (`ACCESS_TOKEN_TTL`). */
   ttlSeconds: number;
   /** Signing algorithm, pinned on verify; HS256 by default. */
@@ -42,7 +43,7 @@ export class InvalidAccessTokenError extends Error {
  * @see RFC 7519 §4.1
  */
 export function signAccessToken(actor: Required<Actor>, options: AccessTokenOptions): string {
-  return jwt.sign({ role: actor.role, sid: actor.sessionId }, options.secret, {
+  return jwt.sign({ role: actor.role, sid: actor.sessionId }, options.key, {
     algorithm: options.algorithm ?? 'HS256',
     expiresIn: options.ttlSeconds,
     issuer: ACCESS_TOKEN.issuer,
@@ -62,7 +63,7 @@ export function signAccessToken(actor: Required<Actor>, options: AccessTokenOpti
 export function verifyAccessToken(token: string, options: AccessTokenOptions): Required<Actor> {
   let payload: unknown;
   try {
-    payload = jwt.verify(token, options.secret, {
+    payload = jwt.verify(token, options.key, {
       algorithms: [options.algorithm ?? 'HS256'],
       issuer: ACCESS_TOKEN.issuer,
       audience: ACCESS_TOKEN.audience,

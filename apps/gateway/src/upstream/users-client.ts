@@ -10,6 +10,7 @@ import type { UsersRouter } from '@basis/users';
 import { createTRPCClient, getUntypedClient, httpLink, type TRPCClient } from '@trpc/client';
 import type { AnyTRPCProcedure, inferProcedureOutput, inferRouterInputs } from '@trpc/server';
 import type { z } from 'zod';
+import { hmacKey } from '../auth/hmac-key.js';
 import { mintServiceToken } from '../auth/service-token.js';
 import type { UpstreamOutcome } from './errors.js';
 import { createUpstreamPolicy, type UpstreamPolicyOptions } from './policy.js';
@@ -63,13 +64,14 @@ export interface UsersClient {
  * after `timeoutMs`, a service token minted for that call, and the request id.
  */
 export function createUsersClient(options: UsersClientOptions): UsersClient {
+  const serviceKey = hmacKey(options.serviceTokenSecret);
   const client = createTRPCClient<UsersRouter>({
     links: [
       httpLink({
         url: `${options.baseUrl.replace(/\/$/, '')}/trpc`,
         headers: ({ op }) => {
           const ctx = op.context as Partial<CallContext>;
-          const token = mintServiceToken(options.serviceTokenSecret, USERS_SERVICE_AUDIENCE, ctx.actor ?? null);
+          const token = mintServiceToken(serviceKey, USERS_SERVICE_AUDIENCE, ctx.actor ?? null);
           return {
             authorization: `Bearer ${token}`,
             ...(ctx.requestId ? { [REQUEST_ID_HEADER]: ctx.requestId } : {}),

@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN } from '../../src/auth/access-tokens.js';
+import { hmacKey } from '../../src/auth/hmac-key.js';
 import { mintServiceToken } from '../../src/auth/service-token.js';
 import { type Session, type Stack, startStack } from '../helpers/stack.js';
 
@@ -21,7 +22,11 @@ afterAll(async () => {
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-function sign(payload: Record<string, unknown>, options: jwt.SignOptions = {}, secret = JWT_SECRET): string {
+function sign(
+  payload: Record<string, unknown>,
+  options: jwt.SignOptions = {},
+  secret: jwt.Secret = JWT_SECRET,
+): string {
   return jwt.sign({ role: 'user', sid: 'session', ...payload }, secret, {
     algorithm: 'HS256',
     issuer: ACCESS_TOKEN.issuer,
@@ -70,6 +75,13 @@ describe('access token verification', () => {
     await expectRejected(sign({}, { algorithm: 'HS512' }));
   });
 
+  it('rejects asymmetric algorithms (RS256, ES256), signed with a key pair of their own', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await expectRejected(sign({}, { algorithm: 'RS256' }, rsa.privateKey));
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await expectRejected(sign({}, { algorithm: 'ES256' }, ec.privateKey));
+  });
+
   it('rejects an expired token beyond the clock tolerance', async () => {
     const now = Math.floor(Date.now() / 1000);
     await expectRejected(sign({ iat: now - 1000, exp: now - 60 }));
@@ -85,7 +97,7 @@ describe('access token verification', () => {
   });
 
   it('rejects a service token (audience users) used as an access token', async () => {
-    await expectRejected(mintServiceToken(JWT_SECRET, 'users', { id: user.id, role: 'admin' }));
+    await expectRejected(mintServiceToken(hmacKey(JWT_SECRET), 'users', { id: user.id, role: 'admin' }));
   });
 
   it('rejects a token whose claims have the wrong shape', async () => {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,9 +8,11 @@ import {
   verifyAccessToken,
 } from '../../src/auth/access-tokens.js';
 import { bearerChallenge, readBearer } from '../../src/auth/bearer.js';
+import { hmacKey } from '../../src/auth/hmac-key.js';
 import { mintServiceToken } from '../../src/auth/service-token.js';
 
-const options = { secret: 'unit-secret-unit-secret-unit-secret!', ttlSeconds: 900 };
+const SECRET = 'unit-secret-unit-secret-unit-secret!';
+const options = { key: hmacKey(SECRET), ttlSeconds: 900 };
 const actor = { id: 42, role: 'user', sessionId: 'sess-1' } as const;
 
 describe('access tokens', () => {
@@ -27,7 +30,7 @@ describe('access tokens', () => {
   it('tolerates a few seconds of clock skew, not more', () => {
     const now = Math.floor(Date.now() / 1000);
     const sign = (exp: number) =>
-      jwt.sign({ role: 'user', sid: 's', exp, iat: now - 100 }, options.secret, {
+      jwt.sign({ role: 'user', sid: 's', exp, iat: now - 100 }, SECRET, {
         issuer: ACCESS_TOKEN.issuer,
         audience: ACCESS_TOKEN.audience,
         subject: '1',
@@ -40,6 +43,30 @@ describe('access tokens', () => {
   it('rejects an opaque refresh token and garbage', () => {
     expect(() => verifyAccessToken('0b7c5e0a-aaaa.bbbb', options)).toThrow(InvalidAccessTokenError);
     expect(() => verifyAccessToken('', options)).toThrow(InvalidAccessTokenError);
+  });
+
+  it('accepts a token signed from the secret as a string: the key has the same bytes', () => {
+    const token = jwt.sign({ role: 'user', sid: 's' }, SECRET, {
+      issuer: ACCESS_TOKEN.issuer,
+      audience: ACCESS_TOKEN.audience,
+      subject: '7',
+      jwtid: 'j',
+      expiresIn: 60,
+    });
+    expect(verifyAccessToken(token, options).id).toBe(7);
+  });
+
+  it('rejects alg none and asymmetric algorithms with the HMAC key pinned to HS256', () => {
+    const claims = { role: 'user', sid: 's' };
+    const signOptions = { issuer: ACCESS_TOKEN.issuer, audience: ACCESS_TOKEN.audience, subject: '1', jwtid: 'j' };
+    const unsigned = jwt.sign(claims, null, { ...signOptions, algorithm: 'none' });
+    expect(() => verifyAccessToken(unsigned, options)).toThrow(InvalidAccessTokenError);
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rs256 = jwt.sign(claims, privateKey, { ...signOptions, algorithm: 'RS256', expiresIn: 60 });
+    expect(() => verifyAccessToken(rs256, options)).toThrow(InvalidAccessTokenError);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const es256 = jwt.sign(claims, ec.privateKey, { ...signOptions, algorithm: 'ES256', expiresIn: 60 });
+    expect(() => verifyAccessToken(es256, options)).toThrow(InvalidAccessTokenError);
   });
 });
 
@@ -65,7 +92,7 @@ describe('readBearer', () => {
 
 describe('mintServiceToken', () => {
   it('names the actor, the issuer and the audience, and lives at most 60 seconds', () => {
-    const token = mintServiceToken('s'.repeat(32), 'users', actor);
+    const token = mintServiceToken(hmacKey('s'.repeat(32)), 'users', actor);
     const claims = jwt.verify(token, 's'.repeat(32), {
       algorithms: ['HS256'],
       audience: 'users',
@@ -76,7 +103,7 @@ describe('mintServiceToken', () => {
   });
 
   it('carries no actor claims for an anonymous call', () => {
-    const claims = jwt.decode(mintServiceToken('s'.repeat(32), 'users', null)) as jwt.JwtPayload;
+    const claims = jwt.decode(mintServiceToken(hmacKey('s'.repeat(32)), 'users', null)) as jwt.JwtPayload;
     expect(claims.sub).toBeUndefined();
     expect(claims.role).toBeUndefined();
   });

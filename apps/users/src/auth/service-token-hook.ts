@@ -2,7 +2,7 @@ import { type Actor, SERVICE_TOKEN_REJECTED } from '@basis/contracts';
 import { getErrorShape, TRPCError } from '@trpc/server';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { appRouter } from '../router.js';
-import { ServiceTokenError, verifyServiceToken } from './service-token.js';
+import { ServiceTokenError, serviceTokenKey, verifyServiceToken } from './service-token.js';
 
 /** The actor each authenticated request acts for; requests that failed the check are never in here. */
 const actors = new WeakMap<FastifyRequest, Actor | null>();
@@ -40,9 +40,10 @@ function sendUnauthorized(req: FastifyRequest, reply: FastifyReply, prefix: stri
  * @param prefix the tRPC mount point, e.g. `/trpc`
  */
 export function requireServiceToken(secret: string, prefix: string): onRequestAsyncHookHandler {
+  const key = serviceTokenKey(secret);
   return async (req, reply) => {
     try {
-      actors.set(req, verifyServiceToken(req.headers.authorization, secret));
+      actors.set(req, verifyServiceToken(req.headers.authorization, key));
     } catch (error) {
       if (!(error instanceof ServiceTokenError)) throw error;
       req.log.info({ reason: error.message }, 'service token refused');

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { type Actor, SERVICE_TOKEN, ServiceTokenActorClaims, USERS_SERVICE_AUDIENCE } from '@basis/contracts';
 import jwt from 'jsonwebtoken';
 
@@ -13,11 +14,23 @@ export class ServiceTokenError extends Error {
 }
 
 /**
+ * The HMAC key of `SERVICE_TOKEN_SECRET`, to make once at start. Given a string, jsonwebtoken first
+ * tries to parse it as a PEM public key (`createPublicKey`) on every verify and falls back to an HMAC
+ * key only when that throws: ~0.35 ms per call, against ~5 µs with a `KeyObject`. Same bytes (UTF-8),
+ * so the gateway's tokens verify the same.
+ * @param secret `SERVICE_TOKEN_SECRET`
+ * @returns a `secret` KeyObject for {@link verifyServiceToken}
+ */
+export function serviceTokenKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
+}
+
+/**
  * Verifies the service credential the gateway sends with every call and extracts the acting user.
- * The token must be an HS256 JWT (algorithm pinned) signed with `secret`, with audience `users`,
+ * The token must be an HS256 JWT (algorithm pinned) signed with `key`, with audience `users`,
  * issuer `basis-gateway`, numeric `iat` and `exp`, and a lifetime `exp - iat` of at most 60 s.
  * @param authorization the raw `Authorization` header (`Bearer <jwt>`), or `undefined`
- * @param secret `SERVICE_TOKEN_SECRET`
+ * @param key the HMAC key of `SERVICE_TOKEN_SECRET`, from {@link serviceTokenKey}
  * @param now current time in seconds since the epoch (for tests); defaults to the clock
  * @returns the actor named by `sub`/`role`/`sid`, or `null` when the call acts for nobody
  * @throws ServiceTokenError when the header is missing or the token fails any check
@@ -25,14 +38,14 @@ export class ServiceTokenError extends Error {
  */
 export function verifyServiceToken(
   authorization: string | undefined,
-  secret: string,
+  key: KeyObject,
   now: number = Math.floor(Date.now() / 1000),
 ): Actor | null {
   const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization ?? '');
   if (!match?.[1]) throw new ServiceTokenError('missing bearer token');
   let payload: jwt.JwtPayload | string;
   try {
-    payload = jwt.verify(match[1], secret, {
+    payload = jwt.verify(match[1], key, {
       algorithms: [SERVICE_TOKEN.algorithm],
       audience: USERS_SERVICE_AUDIENCE,
       issuer: SERVICE_TOKEN.issuer,
