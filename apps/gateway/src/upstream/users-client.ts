@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { hmacKey } from '../auth/hmac-key.js';
 import { mintServiceToken } from '../auth/service-token.js';
 import type { UpstreamOutcome } from './errors.js';
+import { createUpstreamFetch } from './fetch.js';
 import { createUpstreamPolicy, type UpstreamPolicyOptions } from './policy.js';
 
 /** Who a call acts for and which request it belongs to; sent as the service token's claims and `x-request-id`. */
@@ -60,15 +61,18 @@ export interface UsersClient {
 
 /**
  * Builds the typed tRPC client to the users service (`import type` of its router only).
- * Node's fetch keeps connections alive; each call gets its own `AbortSignal` that fires
+ * Calls go over {@link createUpstreamFetch}'s keep-alive pool (at most `UPSTREAM_CONNECTIONS`
+ * connections); each call gets its own `AbortSignal` that fires
  * after `timeoutMs`, a service token minted for that call, and the request id.
  */
 export function createUsersClient(options: UsersClientOptions): UsersClient {
   const serviceKey = hmacKey(options.serviceTokenSecret);
+  const transport = createUpstreamFetch();
   const client = createTRPCClient<UsersRouter>({
     links: [
       httpLink({
         url: `${options.baseUrl.replace(/\/$/, '')}/trpc`,
+        fetch: transport.fetch,
         headers: ({ op }) => {
           const ctx = op.context as Partial<CallContext>;
           const token = mintServiceToken(serviceKey, USERS_SERVICE_AUDIENCE, ctx.actor ?? null);
@@ -107,7 +111,10 @@ export function createUsersClient(options: UsersClientOptions): UsersClient {
         type === 'query' ? untyped.query(procedure, input, opts) : untyped.mutation(procedure, input, opts),
       ),
     isCircuitOpen: () => policy.isOpen(),
-    close: () => policy.dispose(),
+    close: () => {
+      policy.dispose();
+      void transport.close();
+    },
   };
 }
 
