@@ -13,7 +13,7 @@ import { registerDocs } from './docs/index.js';
 import type { Env } from './env.js';
 import { registerErrorEnvelope } from './http/error-envelope.js';
 import { registerHealth } from './http/health.js';
-import { loggerOptions } from './http/logging.js';
+import { loggerOptions, registerRequestLog } from './http/logging.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
 import { type AuthRateLimitOptions, DEFAULT_AUTH_RATE_LIMIT, registerAuthRateLimit } from './http/rate-limit.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
@@ -62,6 +62,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     logger: options.logger ?? loggerOptions(env.LOG_LEVEL, false),
     genReqId: requestIdFor,
     requestIdHeader: false,
+    // One line per request instead of two, from registerRequestLog.
+    disableRequestLogging: true,
     bodyLimit: BODY_LIMIT_BYTES,
     // tRPC batch calls put every procedure path in the URL.
     routerOptions: { maxParamLength: 5000 },
@@ -121,6 +123,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   };
 
   registerRequestId(app);
+  registerRequestLog(app);
   registerErrorEnvelope(app);
   await app.register(helmet, { global: true });
   if (env.CORS_ORIGINS.length > 0) {

@@ -1,9 +1,12 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
 /**
  * Paths pino blanks in every log line: credentials and tokens in headers and bodies.
- * Fastify's request serializer logs only method, url and ids; these guard any object that
- * is logged explicitly (an error's input, a debug dump).
+ * Fastify's request serializer logs only method, url and ids, and the request line logs no
+ * headers; these guard any object that is logged explicitly (a body or input, a debug dump).
+ * Exact paths only: a path starting with `*` makes pino run every key of every line (the
+ * message included) through the redactor, ~4% of the gateway's CPU when it logged two lines per
+ * request. The price is that a secret is redacted only where it is listed here.
  */
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -11,13 +14,13 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
-  '*.password',
-  '*.access_token',
-  '*.refresh_token',
-  '*.refreshToken',
-  '*.*.password',
-  '*.*.refresh_token',
-  '*.*.refreshToken',
+  'password',
+  'access_token',
+  'refresh_token',
+  'refreshToken',
+  ...['body', 'input'].flatMap((container) =>
+    ['password', 'access_token', 'refresh_token', 'refreshToken'].map((field) => `${container}.${field}`),
+  ),
 ];
 
 /** Whether `pino-pretty` (a dev dependency) can be loaded; production installs leave it out. */
@@ -54,4 +57,30 @@ export function loggerOptions(level: string, pretty: boolean): FastifyServerOpti
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : {}),
   };
+}
+
+/**
+ * One `request completed` line per request (Fastify's own two lines are off:
+ * `disableRequestLogging`), at info: `method`, `url` as received (the REST adapter rewrites
+ * `request.url` before the response), `status` and `ms` (time to the response, in
+ * milliseconds); `reqId` comes with the request's logger, as on every line of that request.
+ */
+export function registerRequestLog(app: FastifyInstance): void {
+  // originalUrl is read lazily from the raw request: read it before any handler rewrites it.
+  app.addHook('onRequest', (request, _reply, done) => {
+    void request.originalUrl;
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.originalUrl,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+    done();
+  });
 }

@@ -186,7 +186,7 @@ describe('logs', () => {
     await post('/api/v1/auth/refresh', { refresh_token: login.refresh_token });
     await fetch(`${gateway.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${login.access_token}` } });
     await fetch(`${gateway.url}/api/v1/users/me`, { headers: { authorization: 'Bearer forged.token.value' } });
-    expect(logs).toContain('incoming request');
+    expect(logs).toContain('request completed');
     for (const secret of [
       user.password,
       'a wrong password 123',
@@ -196,6 +196,31 @@ describe('logs', () => {
     ]) {
       expect(logs).not.toContain(secret);
     }
+  });
+});
+
+describe('request log', () => {
+  it('writes one line per request with method, url as received, status, ms and the request id', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    await using gateway = await startGateway(
+      { USERS_SERVICE_URL: stack.usersUrl },
+      { logger: { ...(loggerOptions('info', false) as object), stream } },
+    );
+    const url = `/api/v1/users/${user.id}?probe=1`;
+    const response = await fetch(`${gateway.url}${url}`, {
+      headers: { authorization: `Bearer ${user.access}`, 'x-request-id': 'log-line-probe' },
+    });
+    expect(response.status).toBe(200);
+    const mine = lines.filter((line) => line.reqId === 'log-line-probe');
+    expect(mine).toEqual([
+      expect.objectContaining({ msg: 'request completed', method: 'GET', url, status: 200, ms: expect.any(Number) }),
+    ]);
   });
 });
 
