@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
@@ -17,6 +16,7 @@ import { loggerOptions, registerRequestLog } from './http/logging.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
 import { type AuthRateLimitOptions, DEFAULT_AUTH_RATE_LIMIT, registerAuthRateLimit } from './http/rate-limit.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { restResponseMeta, trpcResponseMeta } from './http/response-meta.js';
 import { buildOpenApiDocument, REST_BASE_PATH } from './openapi.js';
 import { appRouter } from './router.js';
@@ -125,7 +125,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   registerRequestId(app);
   registerRequestLog(app);
   registerErrorEnvelope(app);
-  await app.register(helmet, { global: true });
+  registerSecurityHeaders(app);
   if (env.CORS_ORIGINS.length > 0) {
     await app.register(cors, {
       origin: env.CORS_ORIGINS,

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCS_CSP } from '../../src/docs/csp.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import type { GatewayRouter } from '../../src/index.js';
 import { startFakeUpstream, trpcError } from '../helpers/fake-upstream.js';
@@ -221,6 +222,58 @@ describe('request log', () => {
     expect(mine).toEqual([
       expect.objectContaining({ msg: 'request completed', method: 'GET', url, status: 200, ms: expect.any(Number) }),
     ]);
+  });
+});
+
+describe('security headers', () => {
+  /** Helmet 8's defaults, which every response but the documentation pages carries as is. */
+  const HELMET_DEFAULTS = {
+    'content-security-policy':
+      "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'origin-agent-cluster': '?1',
+    'referrer-policy': 'no-referrer',
+    'strict-transport-security': 'max-age=31536000; includeSubDomains',
+    'x-content-type-options': 'nosniff',
+    'x-dns-prefetch-control': 'off',
+    'x-download-options': 'noopen',
+    'x-frame-options': 'SAMEORIGIN',
+    'x-permitted-cross-domain-policies': 'none',
+    'x-xss-protection': '0',
+  };
+
+  it('are on successes, errors and 404s alike', async () => {
+    const responses = [
+      await fetch(`${stack.gateway.url}/api/v1/users/${user.id}`, {
+        headers: { authorization: `Bearer ${user.access}` },
+      }),
+      await fetch(`${stack.gateway.url}/api/v1/users/me`),
+      await fetch(`${stack.gateway.url}/no-such-route`),
+      await fetch(`${stack.gateway.url}/api/v1/auth/access`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      }),
+      await fetch(`${stack.gateway.url}/healthz`),
+    ];
+    expect(responses.map((response) => response.status)).toEqual([200, 401, 404, 400, 200]);
+    for (const response of responses) {
+      for (const [name, value] of Object.entries(HELMET_DEFAULTS)) {
+        expect(response.headers.get(name), `${response.url} ${name}`).toBe(value);
+      }
+      expect(response.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+
+  it('give /docs and /redoc their own CSP, with the other headers unchanged', async () => {
+    for (const path of ['/docs/', '/redoc']) {
+      const response = await fetch(`${stack.gateway.url}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-security-policy'), path).toBe(DOCS_CSP);
+      expect(response.headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
   });
 });
 
