@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { request as httpRequest } from 'undici';
 
 /** What `/readyz` needs: the users service's base URL and how long to wait for it. */
 export interface ReadinessOptions {
@@ -17,10 +18,11 @@ export function registerHealth(app: FastifyInstance, options: ReadinessOptions):
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
     try {
-      const response = await fetch(readyUrl, { signal: AbortSignal.timeout(options.timeoutMs) });
-      await response.body?.cancel();
-      if (response.ok) return { status: 'ok', upstreams: { users: 'ok' } };
-      request.log.warn({ status: response.status }, 'users service is not ready');
+      // undici's request, as for upstream calls: global fetch would load Node's own copy of undici (~2 MB of heap).
+      const response = await httpRequest(readyUrl, { signal: AbortSignal.timeout(options.timeoutMs) });
+      await response.body.dump();
+      if (response.statusCode >= 200 && response.statusCode < 300) return { status: 'ok', upstreams: { users: 'ok' } };
+      request.log.warn({ status: response.statusCode }, 'users service is not ready');
     } catch (error) {
       request.log.warn({ err: error }, 'users service is unreachable');
     }
