@@ -27,7 +27,7 @@ import {
 import { type BenchReport, type Check, renderText, verdict, writeReport } from './report.js';
 import { type LoadResult, type LoadSpec, runConcurrently, runLoad } from './scenarios.js';
 import { checkUserResponse, logIn, seedUsers } from './seed.js';
-import { serviceTokenSource } from './tokens.js';
+import { actorClaimsOf, serviceTokenSource } from './tokens.js';
 
 const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -306,7 +306,8 @@ async function main(): Promise<number> {
     const accessToken = await logIn(gatewayOrigin, firstEmail, seed.password);
     const actorId = seed.ids[0];
     if (actorId === undefined) throw new Error('no user was seeded');
-    const serviceTokens = serviceTokenSource(serviceSecret, { sub: String(actorId), role: 'user' });
+    // The same actor and live session as the access token, so (a) resolves the actor like (b) does.
+    const serviceTokens = serviceTokenSource(serviceSecret, actorClaimsOf(accessToken));
 
     const trpcPaths = seed.ids.map((id) => `/trpc/users.byId?input=${encodeURIComponent(JSON.stringify({ id }))}`);
     const restPaths = seed.ids.map((id) => `/api/v1/users/${id}`);

@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { SERVICE_TOKEN, type ServiceTokenActorClaims, USERS_SERVICE_AUDIENCE } from '@basis/contracts';
+import { SERVICE_TOKEN, ServiceTokenActorClaims, USERS_SERVICE_AUDIENCE } from '@basis/contracts';
 import jwt from 'jsonwebtoken';
 
 /** Seconds a bench service token lives: under the verifier's cap, with room for clock skew. */
@@ -8,8 +8,24 @@ const LIFETIME_SECONDS = SERVICE_TOKEN.maxTtlSeconds - 5;
 const REFRESH_AFTER_MS = 20_000;
 
 /**
+ * The actor claims the gateway puts in the service token it mints for the holder of `accessToken`:
+ * `sub`, `role` and `sid`, read (not verified) from the access token. The users service resolves the
+ * actor from the live session `sid` names on every call, so scenario (a) must carry a real one to do
+ * the same work as (b).
+ * @param accessToken an access token from `POST /api/v1/auth/access`
+ * @returns `{ sub, role, sid }`
+ * @throws when the token does not decode to those claims
+ */
+export function actorClaimsOf(accessToken: string): ServiceTokenActorClaims & { sid: string } {
+  const claims = ServiceTokenActorClaims.safeParse(jwt.decode(accessToken));
+  if (!claims.success || claims.data.sid === undefined) throw new Error('the access token has no sub, role and sid');
+  const { sub, role, sid } = claims.data;
+  return { sub, role, sid };
+}
+
+/**
  * Mints the service credential the gateway would send to the users service: HS256 with
- * `SERVICE_TOKEN_SECRET`, `iss` 'basis-gateway', `aud` 'users', the actor's `sub` and `role`,
+ * `SERVICE_TOKEN_SECRET`, `iss` 'basis-gateway', `aud` 'users', the actor's `sub`, `role` and `sid`,
  * living 55 s (the verifier caps `exp - iat` at 60 s).
  * `secret` may be a KeyObject: jsonwebtoken first tries to parse a string secret as a PEM private
  * key and only falls back to an HMAC key after that fails, which costs ~0.35 ms per call here.

@@ -14,7 +14,7 @@ import { loggerOptions, registerRequestLog } from './logger.js';
 import { SessionsRepository } from './repositories/sessions.js';
 import { UsersRepository } from './repositories/users.js';
 import { appRouter, type UsersRouter } from './router.js';
-import type { Context } from './trpc.js';
+import type { RequestContext } from './trpc.js';
 
 /** A request id we accept from the caller; anything else is replaced by a fresh UUID. */
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -79,8 +79,8 @@ export async function buildServer({ env, db }: ServerOptions): Promise<FastifyIn
   const sessions = new SessionsRepository(db.db);
 
   /** Builds each call's context; the service credential was checked by `requireServiceToken`. */
-  const createContext = async ({ req }: CreateFastifyContextOptions): Promise<Context> => ({
-    actor: actorOf(req),
+  const createContext = async ({ req }: CreateFastifyContextOptions): Promise<RequestContext> => ({
+    claimedActor: actorOf(req),
     requestId: req.id,
     log: req.log,
     users,

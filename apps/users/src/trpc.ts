@@ -6,15 +6,31 @@ import { INTERNAL_ERROR_MESSAGE, toTRPCError } from './errors.js';
 import type { SessionsRepository } from './repositories/sessions.js';
 import type { UsersRepository } from './repositories/users.js';
 
-/** What every procedure gets: the caller named by the service token, the request id, a logger, the data access. */
-export interface Context {
-  /** The user the gateway acts for, or `null` for an anonymous call (registration, login). */
-  actor: Actor | null;
+/** What each request brings: the actor its service token claims, the request id, a logger, the data access. */
+export interface RequestContext {
+  /**
+   * The user the service token says the gateway acts for (`sub`, `role`, `sid`), or `null` for an
+   * anonymous call (registration, login). A claim only: the token outlives demotions, deactivations and
+   * logouts, so no procedure reads it; the auth middleware turns it into {@link Context.actor}.
+   */
+  claimedActor: Actor | null;
   requestId: string | undefined;
   log: FastifyBaseLogger;
   users: UsersRepository;
   sessions: SessionsRepository;
 }
+
+/** What every resolver gets: the request context plus the actor as the database has them now. */
+export interface Context extends RequestContext {
+  /**
+   * The acting user, resolved from their live session by {@link resolveActor}: `role` is the user's
+   * current role, `sessionId` the session the access token came from. `null` in public procedures.
+   */
+  actor: Actor | null;
+}
+
+/** Message of the UNAUTHORIZED raised when the actor's session or account no longer allows the call. */
+export const SESSION_REVOKED = 'Session expired or revoked';
 
 /** zod issues as they travel in `error.data.issues`: path, message and code only. */
 export interface WireIssue {
@@ -33,7 +49,7 @@ function issuesOf(cause: unknown): WireIssue[] | undefined {
   }));
 }
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<RequestContext>().create({
   /**
    * Shapes every error body. Never sends `stack` (in any NODE_ENV) nor the text of an unexpected
    * error; invalid input carries its zod issues under `data.issues` and a short message.
@@ -55,17 +71,46 @@ export const router = t.router;
 export const publicProcedure = t.procedure;
 
 /**
+ * Turns the actor a service token claims into the actor the database knows, with one indexed query
+ * (`SessionsRepository.findActor`): the token's `sid` must name a session of `sub` that is neither
+ * revoked nor expired, and the user must be active. The role is taken from the row, never from the
+ * token, so a demoted, deactivated, deleted or logged-out user's access token stops working at once
+ * instead of at its `exp`, and a promotion counts at once.
+ * @param ctx the request context
+ * @returns `null` when the call acts for nobody, else the actor with their current role and session id
+ * @throws TRPCError UNAUTHORIZED {@link SESSION_REVOKED} when the claim has no `sid` or the session or
+ *   user fails a check; SERVICE_UNAVAILABLE (via `toTRPCError`) when the database does not answer
+ */
+export async function resolveActor(ctx: RequestContext): Promise<Actor | null> {
+  const claimed = ctx.claimedActor;
+  if (claimed === null) return null;
+  // The gateway always binds a user's calls to the session of their access token.
+  if (claimed.sessionId === undefined) throw new TRPCError({ code: 'UNAUTHORIZED', message: SESSION_REVOKED });
+  let actor: Actor | undefined;
+  try {
+    actor = await ctx.sessions.findActor(claimed.sessionId, claimed.id);
+  } catch (error) {
+    throw toTRPCError(error);
+  }
+  if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: SESSION_REVOKED });
+  return actor;
+}
+
+/**
  * Middleware enforcing a contract's auth level with `authorize` from @basis/contracts (defense in depth:
- * the gateway enforces it too). Runs after input parsing, since `selfOrAdmin` looks at the parsed input's `id`.
- * @throws TRPCError UNAUTHORIZED without an actor where one is needed, FORBIDDEN when the actor may not call
+ * the gateway enforces it too) against the actor {@link resolveActor} finds, once per call. Public
+ * procedures skip the lookup and see no actor. Runs after input parsing, since `selfOrAdmin` looks at
+ * the parsed input's `id`.
+ * @throws TRPCError UNAUTHORIZED without a live actor where one is needed, FORBIDDEN when the actor may not call
  */
 function authorizeBy(level: ProcedureContract['auth']) {
   return t.middleware(async ({ ctx, input, next }) => {
-    const decision = authorize(level, ctx.actor, input);
+    const actor = level === 'public' ? null : await resolveActor(ctx);
+    const decision = authorize(level, actor, input);
     if (decision === 'unauthenticated')
       throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
     if (decision === 'forbidden') throw new TRPCError({ code: 'FORBIDDEN', message: 'Not allowed' });
-    return next();
+    return next({ ctx: { actor } });
   });
 }
 

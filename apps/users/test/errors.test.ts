@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { TRPCError } from '@trpc/server';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -84,7 +85,10 @@ describe('database failures seen by a caller', () => {
       'INTERNAL_SERVER_ERROR',
       'Internal server error',
     );
-    await expectTRPCError(server.client({ id: 1, role: 'user' }).users.me.query(), 'INTERNAL_SERVER_ERROR');
+    await expectTRPCError(
+      server.client({ id: 1, role: 'user', sessionId: randomUUID() }).users.me.query(),
+      'INTERNAL_SERVER_ERROR',
+    );
     const bodies = server.responses.join('\n');
     expect(bodies).not.toMatch(/relation|insert into|select|does not exist/i);
     for (const body of server.responses) expectNoSecrets(body);

@@ -33,7 +33,8 @@ describe('persistence', () => {
     const db = await openDatabase({ pgliteDataDir: dataDir });
     try {
       await using server = await startServer(db);
-      const page = await server.client({ id: 1, role: 'user' }).users.list.query({});
+      const { client } = await server.login({ id: 1, role: 'user' });
+      const page = await client.users.list.query({});
       expect(page.items.map((user) => user.email)).toEqual(['kept@example.com']);
     } finally {
       await db.close();

@@ -104,7 +104,9 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
     it('returns a new token in the same session with the current user, and the old one stops working', async () => {
       const { row, issued } = await open();
-      await server.client({ id: row.id, role: 'user' }).users.updateMe.mutate({ firstName: 'Augusta' });
+      await server
+        .client({ id: row.id, role: 'user', sessionId: issued.sessionId })
+        .users.updateMe.mutate({ firstName: 'Augusta' });
       const rotated = await gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL });
       expect(rotated.sessionId).toBe(issued.sessionId);
       expect(rotated.refreshToken).not.toBe(issued.refreshToken);
@@ -232,14 +234,16 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
     });
 
     it('keeps every session when updateMe changes only names', async () => {
-      const { row } = await withSessions();
-      await server.client({ id: row.id, role: 'user' }).users.updateMe.mutate({ lastName: 'Byron' });
+      const { row, a } = await withSessions();
+      await server
+        .client({ id: row.id, role: 'user', sessionId: a.sessionId })
+        .users.updateMe.mutate({ lastName: 'Byron' });
       expect(await liveSessions(row.id)).toBe(2);
     });
 
     it('revokes every session when an admin sets a new password, deactivates or changes the role', async () => {
       const adminRow = await seedUser(database.handle, { email: 'admin@example.com', role: 'admin' });
-      const adminClient = server.client({ id: adminRow.id, role: 'admin' });
+      const { client: adminClient } = await server.login({ id: adminRow.id, role: 'admin' });
       for (const change of [{ password: 'another new password' }, { isActive: false }, { role: 'admin' as const }]) {
         const { row } = await withSessions();
         await adminClient.users.update.mutate({ id: row.id, firstName: 'Kept', ...change });
@@ -251,8 +255,8 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
     });
 
     it('deletes a user’s sessions and refresh tokens with the user', async () => {
-      const { row } = await withSessions();
-      await server.client({ id: row.id, role: 'user' }).users.delete.mutate({ id: row.id });
+      const { row, a } = await withSessions();
+      await server.client({ id: row.id, role: 'user', sessionId: a.sessionId }).users.delete.mutate({ id: row.id });
       expect(await storedTokens()).toEqual([]);
       expect(await database.handle.db.$count(sessions)).toBe(0);
     });

@@ -23,11 +23,11 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
 
   const admin = async () => {
     const row = await seedUser(database.handle, { email: 'admin@example.com', role: 'admin' });
-    return { row, client: server.client({ id: row.id, role: 'admin' }) };
+    return { row, ...(await server.login({ id: row.id, role: 'admin' })) };
   };
   const member = async (email = 'ada@example.com') => {
     const row = await seedUser(database.handle, { email });
-    return { row, client: server.client({ id: row.id, role: 'user' }) };
+    return { row, ...(await server.login({ id: row.id, role: 'user' })) };
   };
 
   describe('create', () => {
@@ -98,7 +98,7 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
       for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) {
         rows.push(await seedUser(database.handle, { email }));
       }
-      const client = server.client({ id: rows[0]?.id ?? 0, role: 'user' });
+      const { client } = await server.login({ id: rows[0]?.id ?? 0, role: 'user' });
       const page = await client.users.list.query({ limit: 2, offset: 1 });
       expect(UserPage.parse(page)).toEqual(page);
       expect(page).toMatchObject({ total: 3, limit: 2, offset: 1 });
@@ -128,8 +128,10 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
       expect(await client.users.me.query()).toMatchObject({ id: row.id, email: 'ada@example.com' });
     });
 
-    it('answers NOT_FOUND when the acting user no longer exists', async () => {
-      await expectTRPCError(server.client({ id: 999, role: 'user' }).users.me.query(), 'NOT_FOUND', 'User not found');
+    it('answers UNAUTHORIZED when the acting user no longer exists', async () => {
+      const { client } = await member();
+      await database.handle.db.execute('delete from users');
+      await expectTRPCError(client.users.me.query(), 'UNAUTHORIZED', 'Session expired or revoked');
     });
 
     it('refuses a call that acts for no user with UNAUTHORIZED', async () => {
@@ -216,7 +218,7 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
     it('lets a user delete themself', async () => {
       const { row, client } = await member();
       await expect(client.users.delete.mutate({ id: row.id })).resolves.toBeUndefined();
-      await expectTRPCError(client.users.me.query(), 'NOT_FOUND');
+      await expectTRPCError(client.users.me.query(), 'UNAUTHORIZED');
     });
 
     it('lets an admin delete anyone', async () => {

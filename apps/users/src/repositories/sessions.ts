@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { Role } from '@basis/contracts';
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { refreshTokens, type SessionRow, sessions, type UserRow, users } from '../db/schema.js';
 
@@ -17,6 +18,13 @@ export interface IssuedToken {
 export type RotationResult =
   | { status: 'rotated'; token: IssuedToken; user: UserRow }
   | { status: 'unknown' | 'reused' | 'revoked' | 'expired' | 'inactive' };
+
+/** The user a live session acts for, as the database has them now (not as a token remembers them). */
+export interface SessionActor {
+  id: number;
+  role: Role;
+  sessionId: string;
+}
 
 /**
  * SHA-256 of a refresh secret, hex. Secrets are 256 random bits, so a fast unsalted hash is enough:
@@ -122,6 +130,33 @@ export class SessionsRepository {
       token: { sessionId: found.session.id, refreshToken: `${found.session.id}.${secret}`, expiresAt },
       user: found.user,
     };
+  }
+
+  /**
+   * Resolves who a live session acts for, in one query on the `sessions` primary key joined to its user:
+   * the session must exist, belong to `userId`, be neither revoked nor expired, and its user must be
+   * active. The role is the user's current one, so a demotion or promotion counts at once.
+   * @param sessionId the `sid` claim; anything that is not a UUID finds nothing (never reaches SQL)
+   * @param userId the `sub` claim
+   * @returns the actor with their current role, or `undefined` when any condition fails
+   */
+  async findActor(sessionId: string, userId: number): Promise<SessionActor | undefined> {
+    if (!UUID.test(sessionId)) return undefined;
+    const [row] = await this.db
+      .select({ id: users.id, role: users.role })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.id, sessionId),
+          eq(sessions.userId, userId),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, sql`now()`),
+          eq(users.isActive, true),
+        ),
+      )
+      .limit(1);
+    return row ? { ...row, sessionId } : undefined;
   }
 
   /**

@@ -5,6 +5,7 @@ import jwt from 'jsonwebtoken';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { parseEnv } from '../../src/env.js';
 import type { UsersRouter } from '../../src/index.js';
+import { SessionsRepository } from '../../src/repositories/sessions.js';
 import { buildServer } from '../../src/server.js';
 
 /** The secret test servers verify service tokens with. */
@@ -52,6 +53,12 @@ export interface TestServer extends AsyncDisposable {
   client(actor?: TokenActor | null): UsersClient;
   /** A client that sends exactly this `Authorization` header (or none). */
   rawClient(authorization: string | undefined): UsersClient;
+  /**
+   * Logs a user in as the gateway would: opens a real refresh session for them and returns a client
+   * whose service tokens carry their id, the given role (the one their access token would claim) and
+   * that session's id.
+   */
+  login(user: TokenActor): Promise<{ client: UsersClient; sessionId: string; actor: Required<TokenActor> }>;
 }
 
 /**
@@ -68,6 +75,7 @@ export async function startServer(db: DatabaseHandle): Promise<TestServer> {
     responses.push(await response.clone().text());
     return response;
   };
+  const sessions = new SessionsRepository(db.db);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/trpc`;
   const rawClient = (authorization: string | undefined): UsersClient =>
@@ -76,21 +84,27 @@ export async function startServer(db: DatabaseHandle): Promise<TestServer> {
         httpLink({ url, fetch: recordingFetch, headers: () => (authorization === undefined ? {} : { authorization }) }),
       ],
     });
+  const client = (actor: TokenActor | null = null): UsersClient =>
+    createTRPCClient<UsersRouter>({
+      links: [
+        httpLink({
+          url,
+          fetch: recordingFetch,
+          headers: () => ({ authorization: `Bearer ${mintServiceToken(actor)}` }),
+        }),
+      ],
+    });
   return {
     app,
     url: address,
     responses,
-    client: (actor = null) =>
-      createTRPCClient<UsersRouter>({
-        links: [
-          httpLink({
-            url,
-            fetch: recordingFetch,
-            headers: () => ({ authorization: `Bearer ${mintServiceToken(actor)}` }),
-          }),
-        ],
-      }),
+    client,
     rawClient,
+    login: async ({ id, role }) => {
+      const { sessionId } = await sessions.create(id, 3600);
+      const actor = { id, role, sessionId };
+      return { client: client(actor), sessionId, actor };
+    },
     [Symbol.asyncDispose]: () => app.close(),
   };
 }

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sessions, users } from '../src/db/schema.js';
+import { SessionsRepository } from '../src/repositories/sessions.js';
+import { expectTRPCError } from './support/assertions.js';
+import { type TestDatabase, testDrivers } from './support/databases.js';
+import { SEED_PASSWORD, seedUser } from './support/seed.js';
+import { startServer, type TestServer } from './support/server.js';
+
+const REVOKED = 'Session expired or revoked';
+
+/**
+ * Tester report: a demoted and deactivated admin could still `PATCH /users/{own id}
+ * {"role":"admin","isActive":true}` with their old access token and get 200, because both the gateway
+ * and the users service trusted the role in the token and nothing checked the session. The users
+ * service now resolves the actor from the live session and the user row on every call.
+ */
+describe.each(testDrivers)(
+  'PATCH /users/{own id} {"role":"admin","isActive":true} with a demoted, deactivated admin’s old token (tester report) on $name',
+  (driver) => {
+    let database: TestDatabase;
+    let server: TestServer;
+
+    beforeAll(async () => {
+      database = await driver.open();
+      server = await startServer(database.handle);
+    });
+    afterAll(async () => {
+      await server?.[Symbol.asyncDispose]();
+      await database?.[Symbol.asyncDispose]();
+    });
+    beforeEach(async () => {
+      await database.reset();
+    });
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    /** A logged-in user: their row and a client whose tokens claim `role` and carry their live session. */
+    const loggedIn = async (email: string, role: 'user' | 'admin' = 'user') => {
+      const row = await seedUser(database.handle, { email, role });
+      return { row, ...(await server.login({ id: row.id, role })) };
+    };
+    /** Changes a user's row behind the service's back, as a direct database change would (no session revoked). */
+    const setUser = (id: number, changes: { role?: 'user' | 'admin'; isActive?: boolean }) =>
+      database.handle.db.update(users).set(changes).where(eq(users.id, id));
+    const currentRow = async (id: number) => (await database.handle.db.select().from(users).where(eq(users.id, id)))[0];
+
+    it('refuses the reported call with UNAUTHORIZED once another admin has demoted and deactivated them', async () => {
+      const mallory = await loggedIn('mallory@example.com', 'admin');
+      const { client: other } = await loggedIn('root@example.com', 'admin');
+      await other.users.update.mutate({ id: mallory.row.id, role: 'user', isActive: false });
+
+      await expectTRPCError(
+        mallory.client.users.update.mutate({ id: mallory.row.id, role: 'admin', isActive: true }),
+        'UNAUTHORIZED',
+        REVOKED,
+      );
+      expect(await currentRow(mallory.row.id)).toMatchObject({ role: 'user', isActive: false });
+    });
+
+    it('refuses a demoted admin’s admin update of themself with FORBIDDEN even while their session lives', async () => {
+      const mallory = await loggedIn('mallory@example.com', 'admin');
+      await setUser(mallory.row.id, { role: 'user' });
+
+      await expectTRPCError(
+        mallory.client.users.update.mutate({ id: mallory.row.id, role: 'admin', isActive: true }),
+        'FORBIDDEN',
+      );
+      expect((await currentRow(mallory.row.id))?.role).toBe('user');
+      // What they may still do, they do as a plain user.
+      expect(await mallory.client.users.me.query()).toMatchObject({ id: mallory.row.id, role: 'user' });
+    });
+
+    it('refuses a deactivated user’s token with UNAUTHORIZED on me, updateMe and list', async () => {
+      const ada = await loggedIn('ada@example.com');
+      await setUser(ada.row.id, { isActive: false });
+
+      await expectTRPCError(ada.client.users.me.query(), 'UNAUTHORIZED', REVOKED);
+      await expectTRPCError(ada.client.users.updateMe.mutate({ firstName: 'Eve' }), 'UNAUTHORIZED', REVOKED);
+      await expectTRPCError(ada.client.users.list.query({}), 'UNAUTHORIZED', REVOKED);
+      expect((await currentRow(ada.row.id))?.firstName).toBeNull();
+    });
+
+    it('refuses a deleted user’s token with UNAUTHORIZED', async () => {
+      const ada = await loggedIn('ada@example.com');
+      const { client: admin } = await loggedIn('root@example.com', 'admin');
+      await admin.users.delete.mutate({ id: ada.row.id });
+
+      await expectTRPCError(ada.client.users.me.query(), 'UNAUTHORIZED', REVOKED);
+      await expectTRPCError(ada.client.users.delete.mutate({ id: ada.row.id }), 'UNAUTHORIZED', REVOKED);
+    });
+
+    it('refuses the token of a logged-out session with UNAUTHORIZED, and keeps the user’s other sessions working', async () => {
+      const ada = await loggedIn('ada@example.com');
+      const other = await server.login({ id: ada.row.id, role: 'user' });
+      const { refreshToken } = await new SessionsRepository(database.handle.db).create(ada.row.id, 3600);
+      const thirdSessionId = refreshToken.split('.')[0] ?? '';
+      const third = server.client({ id: ada.row.id, role: 'user', sessionId: thirdSessionId });
+
+      await server.client().internal.revokeSession.mutate({ refreshToken });
+      await expectTRPCError(third.users.me.query(), 'UNAUTHORIZED', REVOKED);
+      await database.handle.db.update(sessions).set({ revokedAt: sql`now()` }).where(eq(sessions.id, ada.sessionId));
+      await expectTRPCError(ada.client.users.list.query({}), 'UNAUTHORIZED', REVOKED);
+
+      expect(await other.client.users.me.query()).toMatchObject({ id: ada.row.id });
+    });
+
+    it('refuses the token of an expired session with UNAUTHORIZED', async () => {
+      const ada = await loggedIn('ada@example.com');
+      await database.handle.db
+        .update(sessions)
+        .set({ expiresAt: sql`now() - interval '1 second'` })
+        .where(eq(sessions.id, ada.sessionId));
+      await expectTRPCError(ada.client.users.me.query(), 'UNAUTHORIZED', REVOKED);
+    });
+
+    it('refuses a session of another user, an unknown or malformed sid, and an actor without sid', async () => {
+      const ada = await loggedIn('ada@example.com');
+      const grace = await loggedIn('grace@example.com', 'admin');
+      const claims = [
+        { id: grace.row.id, role: 'admin' as const, sessionId: ada.sessionId },
+        { id: ada.row.id, role: 'user' as const, sessionId: randomUUID() },
+        { id: ada.row.id, role: 'user' as const, sessionId: 'not-a-uuid' },
+        { id: ada.row.id, role: 'user' as const },
+      ];
+      for (const claim of claims) {
+        await expectTRPCError(server.client(claim).users.me.query(), 'UNAUTHORIZED', REVOKED);
+      }
+    });
+
+    it('lets a promotion take effect at once, whatever role the token still claims', async () => {
+      const ada = await loggedIn('ada@example.com');
+      const { row: bob } = await loggedIn('bob@example.com');
+      await expectTRPCError(ada.client.users.update.mutate({ id: bob.id, firstName: 'Robert' }), 'FORBIDDEN');
+      await setUser(ada.row.id, { role: 'admin' });
+      expect(await ada.client.users.update.mutate({ id: bob.id, firstName: 'Robert' })).toMatchObject({
+        firstName: 'Robert',
+      });
+    });
+
+    it('keeps a promotion through the admin update revoking the promoted user’s sessions', async () => {
+      const ada = await loggedIn('ada@example.com');
+      const { client: admin } = await loggedIn('root@example.com', 'admin');
+      await admin.users.update.mutate({ id: ada.row.id, role: 'admin' });
+      await expectTRPCError(ada.client.users.me.query(), 'UNAUTHORIZED', REVOKED);
+    });
+
+    it('resolves the actor with one query per call, and not at all for calls that act for nobody', async () => {
+      const ada = await loggedIn('ada@example.com');
+      const findActor = vi.spyOn(SessionsRepository.prototype, 'findActor');
+      await ada.client.users.me.query();
+      await ada.client.users.updateMe.mutate({ lastName: 'Lovelace' });
+      expect(findActor).toHaveBeenCalledTimes(2);
+      expect(findActor).toHaveBeenLastCalledWith(ada.sessionId, ada.row.id);
+
+      findActor.mockClear();
+      await server.client().internal.verifyCredentials.mutate({
+        email: 'ada@example.com',
+        password: SEED_PASSWORD,
+      });
+      await server.client().internal.createSession.mutate({ userId: ada.row.id, ttlSeconds: 60 });
+      await server.client().users.create.mutate({ email: 'new@example.com', password: 'correct horse' });
+      expect(findActor).not.toHaveBeenCalled();
+    });
+  },
+);
