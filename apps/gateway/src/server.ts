@@ -7,13 +7,18 @@ import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
 import { hmacKey } from './auth/hmac-key.js';
+import {
+  type AuthRateLimitOptions,
+  createAuthRateLimiter,
+  DEFAULT_AUTH_RATE_LIMIT,
+  untilRedisReady,
+} from './auth/rate-limit.js';
 import { registerDocs } from './docs/index.js';
 import type { Env } from './env.js';
 import { registerErrorEnvelope } from './http/error-envelope.js';
 import { registerHealth } from './http/health.js';
 import { loggerOptions, registerRequestLog } from './http/logging.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
-import { type AuthRateLimitOptions, DEFAULT_AUTH_RATE_LIMIT, registerAuthRateLimit } from './http/rate-limit.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
 import { restResponseMeta, trpcResponseMeta } from './http/response-meta.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -29,7 +34,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Everything {@link buildGateway} needs; only `env` is required. */
 export interface GatewayOptions {
   env: Env;
-  /** Limits on `/auth/access` and `/auth/refresh`; {@link DEFAULT_AUTH_RATE_LIMIT} by default. */
+  /** Limits on the `auth.access` and `auth.refresh` procedures; {@link DEFAULT_AUTH_RATE_LIMIT} by default. */
   authRateLimit?: Omit<AuthRateLimitOptions, 'redis'>;
   /** Circuit breaker tuning for the users client. */
   breaker?: UsersClientOptions['breaker'];
@@ -78,8 +83,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     ...(options.breaker ? { breaker: options.breaker } : {}),
     onOutcome: metrics.observeUpstream,
   });
-  // Commands wait for the connection (offline queue) but fail after one retry, and the limiter
-  // then lets the request through: a Redis outage must not lock every user out.
+  // Commands fail after one retry; while Redis is not ready the limiter counts in memory instead
+  // (auth/rate-limit.ts): a Redis outage must neither lock every user out nor lift the limit.
   // ioredis (~2 MB of heap and its code) is loaded only when a Redis URL is configured.
   const redis = env.REDIS_URL
     ? new (await import('ioredis')).Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 1000 })
@@ -89,6 +94,15 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     users.close();
     redis?.disconnect();
   });
+
+  const rateLimits = createAuthRateLimiter({
+    ...DEFAULT_AUTH_RATE_LIMIT,
+    ...options.authRateLimit,
+    ...(redis ? { redis } : {}),
+  });
+  if (redis && !(await untilRedisReady(redis, 1000))) {
+    app.log.warn('redis is not ready: auth rate limits count in this process until it is');
+  }
 
   const tokens: AccessTokenOptions & { refreshTtlSeconds: number } = {
     key: hmacKey(env.JWT_SECRET),
@@ -109,7 +123,16 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         req.log.info({ reason: error instanceof Error ? error.message : 'invalid' }, 'access token refused');
       }
     }
-    return { requestId: req.id, actor, credentials, upstreams: { users }, tokens, log: req.log };
+    return {
+      requestId: req.id,
+      actor,
+      credentials,
+      upstreams: { users },
+      tokens,
+      clientIp: req.ip,
+      rateLimits,
+      log: req.log,
+    };
   };
 
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: { log?: unknown } }) => {
@@ -134,11 +157,6 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       exposedHeaders: ['x-request-id', 'retry-after', 'www-authenticate'],
     });
   }
-  await registerAuthRateLimit(app, {
-    ...DEFAULT_AUTH_RATE_LIMIT,
-    ...options.authRateLimit,
-    ...(redis ? { redis } : {}),
-  });
   registerMetrics(app, metrics, (method, url, fastifyRoute) => {
     if (fastifyRoute !== `${REST_BASE_PATH}/*`) return fastifyRoute ?? 'unmatched';
     // The REST adapter strips the base path from the request URL before this hook runs.

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { AccessTokenOptions } from './auth/access-tokens.js';
 import { type BearerCredentials, bearerChallenge } from './auth/bearer.js';
+import type { AuthRateLimiter } from './auth/rate-limit.js';
 import type { CallContext, UsersClient } from './upstream/users-client.js';
 
 /** What every gateway procedure sees about its request. */
@@ -15,6 +16,10 @@ export interface GatewayContext {
   credentials: BearerCredentials['kind'] | 'invalid';
   upstreams: { users: UsersClient };
   tokens: AccessTokenOptions & { refreshTtlSeconds: number };
+  /** The client's address (Fastify's `request.ip`), for the credential procedures' rate limits. */
+  clientIp: string;
+  /** Counts calls of `auth.access` and `auth.refresh`, per procedure call, not per HTTP request. */
+  rateLimits: AuthRateLimiter;
   log: FastifyBaseLogger;
 }
 

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@basis/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from './client.js';
 import { BasisApiError } from './errors.js';
@@ -122,5 +123,49 @@ describe('refresh after a 401', () => {
     await expect(client.users.me()).rejects.toMatchObject({ status: 401 });
     expect(stub.requests.at(-1)?.authorization).toBeUndefined();
     expect(stub.refreshCalls()).toBe(before);
+  });
+});
+
+describe('POST /auth/refresh answered 429 Too Many Requests (or 503) during a refresh', () => {
+  let stub: GatewayStub;
+  beforeAll(async () => {
+    stub = await startGatewayStub();
+  });
+  afterAll(async () => {
+    await stub.close();
+  });
+
+  const envelope = (code: ErrorCode, message: string) => JSON.stringify({ code, message, requestId: 'req-x' });
+
+  it.each([
+    [429, 'TOO_MANY_REQUESTS', { 'retry-after': '30' }],
+    [503, 'SERVICE_UNAVAILABLE', { 'retry-after': '1' }],
+    [502, 'BAD_GATEWAY', {}],
+  ] as const)('keeps the tokens on %i, so a later refresh still works', async (status, code, headers) => {
+    const seen: unknown[] = [];
+    const client = createClient({ baseURL: stub.origin, onTokens: (tokens) => seen.push(tokens) });
+    const kept = await client.login(ada);
+    stub.answerNext({
+      status,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: envelope(code, 'try later'),
+    });
+    await expect(client.refresh()).rejects.toMatchObject({ status, code });
+    expect(client.tokens).toEqual(kept);
+    expect(seen).not.toContain(null);
+    const renewed = await client.refresh();
+    expect(renewed.refresh_token).not.toBe(kept.refresh_token);
+  });
+
+  it('drops the tokens on 400, as on 401: the refresh token itself is bad', async () => {
+    const client = createClient({ baseURL: stub.origin });
+    await client.login(ada);
+    stub.answerNext({
+      status: 400,
+      headers: { 'content-type': 'application/json' },
+      body: envelope('BAD_REQUEST', 'Invalid body'),
+    });
+    await expect(client.refresh()).rejects.toMatchObject({ status: 400 });
+    expect(client.tokens).toBeNull();
   });
 });

@@ -40,7 +40,7 @@ export class Session {
    * refresh runs, shared by every caller that asks while it is in flight.
    * @param staleAccessToken the access token the failed call sent
    * @returns the access token to retry with, or `null` when there is no refresh token
-   * @throws the refresh call's error; on a 4xx answer the kept tokens are dropped first
+   * @throws the refresh call's error; on a 400 or 401 answer the kept tokens are dropped first
    */
   async renew(staleAccessToken: string | undefined): Promise<string | null> {
     const current = this.#tokens;
@@ -52,7 +52,8 @@ export class Session {
   /**
    * Exchanges the kept refresh token for a new pair now (single-flight).
    * @throws {Error} when no refresh token is kept
-   * @throws the refresh call's error; on a 4xx answer the kept tokens are dropped first
+   * @throws the refresh call's error; on a 400 or 401 answer the kept tokens are dropped first
+   *   (a 429, a 5xx or no answer keeps them: the refresh token may still be good)
    */
   refresh(): Promise<TokenResponse> {
     if (this.#refreshing !== null) return this.#refreshing;
@@ -65,7 +66,7 @@ export class Session {
           return tokens;
         },
         (error: unknown) => {
-          if (isClientError(error) && this.#tokens?.refresh_token === refreshToken) this.set(null);
+          if (refusesRefreshToken(error) && this.#tokens?.refresh_token === refreshToken) this.set(null);
           throw error;
         },
       )
@@ -76,8 +77,13 @@ export class Session {
   }
 }
 
-/** A 4xx answer means the refresh token itself is bad; a network error or 5xx may pass. */
-function isClientError(error: unknown): boolean {
+/**
+ * Whether a failed refresh says the refresh token itself is bad: 400 (a malformed token) or 401
+ * (invalid, expired, revoked or reused). Anything else may pass and must not log the user out:
+ * 429 (the gateway's per-IP refresh limit, shared by everyone behind one address), 5xx, no answer.
+ * @see RFC 6749 §5.2 (invalid_request 400, invalid_grant 400/401)
+ */
+function refusesRefreshToken(error: unknown): boolean {
   const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 500;
+  return status === 400 || status === 401;
 }

@@ -1,4 +1,5 @@
 import type { TRPCError } from '@trpc/server';
+import { TooManyRequestsError } from '../auth/rate-limit.js';
 import type { PublishedRoute } from '../routers/published-routes.js';
 import { BearerChallenge } from '../trpc.js';
 import { UpstreamFailure } from '../upstream/errors.js';
@@ -6,20 +7,39 @@ import { UpstreamFailure } from '../upstream/errors.js';
 type Headers = Record<string, string>;
 
 /**
- * Headers an error response must carry: `Retry-After` (seconds) on 503 from an upstream
- * failure, and `WWW-Authenticate` on every 401 (`Bearer error="invalid_token"` for a bad
- * token, plain `Bearer` otherwise).
- * @see RFC 9110 §10.2.3 (Retry-After), RFC 6750 §3 (WWW-Authenticate)
+ * Headers an error response must carry: `Retry-After` (seconds) on 429 from a rate limit and on
+ * 503 from an upstream failure, and `WWW-Authenticate` on every 401 (`Bearer error="invalid_token"`
+ * for a bad token, plain `Bearer` otherwise).
+ * @see RFC 9110 §10.2.3 (Retry-After), RFC 6585 §4 (429), RFC 6750 §3 (WWW-Authenticate)
  */
 export function errorHeaders(error: TRPCError | undefined): Headers {
   if (!error) return {};
   if (error.code === 'UNAUTHORIZED') {
     return { 'www-authenticate': error.cause instanceof BearerChallenge ? error.cause.challenge : 'Bearer' };
   }
-  if (error instanceof UpstreamFailure && error.retryAfterSeconds !== undefined) {
+  if (
+    (error instanceof UpstreamFailure || error instanceof TooManyRequestsError) &&
+    error.retryAfterSeconds !== undefined
+  ) {
     return { 'retry-after': String(error.retryAfterSeconds) };
   }
   return {};
+}
+
+/**
+ * The headers of every error of a response, merged: one tRPC batch answer may hold several
+ * (a 401 and a 429), and each header must reach the client. The longest `Retry-After` wins.
+ */
+function allErrorHeaders(errors: readonly TRPCError[]): Headers {
+  const merged: Headers = {};
+  for (const error of errors) {
+    for (const [name, value] of Object.entries(errorHeaders(error))) {
+      const kept = merged[name];
+      merged[name] =
+        name === 'retry-after' && kept !== undefined ? String(Math.max(Number(kept), Number(value))) : (kept ?? value);
+    }
+  }
+  return merged;
 }
 
 interface MetaOptions {
@@ -34,13 +54,13 @@ interface MetaOptions {
 export function restResponseMeta(routes: readonly PublishedRoute[]) {
   const statusOf = new Map(routes.map((route) => [route.procedure, route.rest.successStatus]));
   return ({ paths, errors }: MetaOptions): { status?: number; headers?: Headers } => {
-    if (errors.length > 0) return { headers: errorHeaders(errors[0]) };
+    if (errors.length > 0) return { headers: allErrorHeaders(errors) };
     const status = paths?.[0] === undefined ? undefined : statusOf.get(paths[0]);
     return status === undefined ? {} : { status };
   };
 }
 
-/** `responseMeta` for `/trpc`: tRPC's own statuses, plus the error headers. */
+/** `responseMeta` for `/trpc`: tRPC's own statuses, plus the headers of every error (a batch may hold several). */
 export function trpcResponseMeta({ errors }: MetaOptions): { headers?: Headers } {
-  return errors.length > 0 ? { headers: errorHeaders(errors[0]) } : {};
+  return errors.length > 0 ? { headers: allErrorHeaders(errors) } : {};
 }

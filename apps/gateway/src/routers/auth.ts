@@ -1,5 +1,6 @@
 import { authContract, type IssuedSession, type TokenResponse } from '@basis/contracts';
 import { signAccessToken } from '../auth/access-tokens.js';
+import { accessKey, type LimitedProcedure, refreshKey, TooManyRequestsError } from '../auth/rate-limit.js';
 import { callContext, type GatewayContext, publicProcedure, router } from '../trpc.js';
 import { openApiMeta } from './from-contract.js';
 import { applyPostProcess } from './post-process.js';
@@ -19,8 +20,26 @@ function tokenResponse(ctx: GatewayContext, session: IssuedSession): TokenRespon
 }
 
 /**
+ * Counts one call of a credential procedure, before anything reaches the users service. As a
+ * procedure middleware it counts every call however it arrives: REST, `/trpc`, each member of a
+ * tRPC batch, any spelling of the path.
+ * @throws {TooManyRequestsError} past the limit (429 with `Retry-After`)
+ */
+async function countCall(ctx: GatewayContext, procedure: LimitedProcedure, key: string): Promise<void> {
+  try {
+    await ctx.rateLimits.consume(procedure, key);
+  } catch (error) {
+    if (error instanceof TooManyRequestsError) throw error;
+    // No limiter could count (Redis has an in-memory insurance, so this should not happen): a
+    // broken counter must not lock every user out.
+    ctx.log.warn({ err: error, procedure }, 'rate limiter failed; call let through');
+  }
+}
+
+/**
  * `authContract`, implemented by the gateway on top of the users service's internal procedures.
- * Refresh tokens are the users service's opaque session tokens; access tokens are ours. The
+ * Refresh tokens are the users service's opaque session tokens; access tokens are ours. Access
+ * is rate-limited per client IP and email, refresh per client IP (auth/rate-limit.ts). The
  * inputs are the contract's own (no number or boolean fields, so nothing to coerce: see rest-input.ts).
  * @see RFC 6749 §5.1 (token response), §6 (refresh), RFC 7009 (revocation)
  */
@@ -29,6 +48,10 @@ export const authRouter = router({
   access: publicProcedure
     .meta(openApiMeta(authContract.access))
     .input(authContract.access.input)
+    .use(async ({ ctx, input, next }) => {
+      await countCall(ctx, 'access', accessKey(ctx.clientIp, input.email));
+      return next();
+    })
     .output(authContract.access.output)
     .mutation(async ({ ctx, input }) => {
       const users = ctx.upstreams.users;
@@ -46,6 +69,10 @@ export const authRouter = router({
   refresh: publicProcedure
     .meta(openApiMeta(authContract.refresh))
     .input(authContract.refresh.input)
+    .use(async ({ ctx, next }) => {
+      await countCall(ctx, 'refresh', refreshKey(ctx.clientIp));
+      return next();
+    })
     .output(authContract.refresh.output)
     .mutation(async ({ ctx, input }) => {
       const session = await ctx.upstreams.users.call(callContext(ctx), 'internal.rotateSession', (client, opts) =>

@@ -54,7 +54,7 @@ export async function startStack(
     // Tests log in often from one IP: a high default limit, unless a test sets its own.
     gateway = await startGateway(
       { USERS_SERVICE_URL: usersUrl, ...env },
-      { authRateLimit: { max: 10_000, timeWindowMs: 60_000 }, ...options },
+      { authRateLimit: { max: 10_000, refreshMax: 10_000, timeWindowMs: 60_000 }, ...options },
     );
   } catch (error) {
     await users?.stop();
