@@ -19,6 +19,7 @@ import { registerErrorEnvelope } from './http/error-envelope.js';
 import { registerHealth } from './http/health.js';
 import { loggerOptions, registerRequestLog } from './http/logging.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
+import { normalizeUrl, registerRequestNormalization } from './http/normalize-request.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
 import { restResponseMeta, trpcResponseMeta } from './http/response-meta.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -71,6 +72,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     bodyLimit: BODY_LIMIT_BYTES,
     // tRPC batch calls put every procedure path in the URL.
     routerOptions: { maxParamLength: 5000 },
+    // Dot segments and duplicate slashes resolved before routing (http/normalize-request.ts).
+    rewriteUrl: (req) => normalizeUrl(req.url ?? '/'),
   });
 
   const gatewayRouter = options.routers ? mergeRouters(appRouter, router(options.routers)) : appRouter;
@@ -148,6 +151,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   };
 
   registerRequestId(app);
+  registerRequestNormalization(app);
   registerRequestLog(app);
   registerErrorEnvelope(app);
   registerSecurityHeaders(app);
