@@ -89,12 +89,25 @@ function upstreamCode(error: TRPCClientError<never>): ErrorCode | undefined {
 }
 
 /**
+ * The HTTP status of the upstream's answer, when one arrived: tRPC's `httpLink` keeps the
+ * response of its `fetch` (upstream/fetch.ts: `{ ok, status, json }`) on the error's `meta`.
+ */
+function answeredStatus(error: TRPCClientError<never>): number | undefined {
+  const meta: unknown = error.meta;
+  const response = typeof meta === 'object' && meta !== null ? (meta as { response?: unknown }).response : undefined;
+  const status =
+    typeof response === 'object' && response !== null ? (response as { status?: unknown }).status : undefined;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
  * THE table from an upstream call's failure to the gateway's answer:
  *
  * | cause | code (status) |
  * | --- | --- |
  * | refused, reset, DNS failure, socket closed (`err.cause.cause.code` on a tRPC client error) | SERVICE_UNAVAILABLE (503) + Retry-After |
  * | circuit breaker open | SERVICE_UNAVAILABLE (503) + Retry-After (seconds until half-open) |
+ * | an HTTP 503 answer without a tRPC body (e.g. Fastify's while the upstream closes, in a rolling restart) | SERVICE_UNAVAILABLE (503) + Retry-After |
  * | no answer within the timeout | GATEWAY_TIMEOUT (504) |
  * | not a tRPC response (HTML, empty, wrong shape), the upstream's own INTERNAL_SERVER_ERROR, or its refusal of the gateway's service credential | BAD_GATEWAY (502), generic message |
  * | an error the upstream raised on purpose | the same code and status, with its message |
@@ -104,6 +117,7 @@ function upstreamCode(error: TRPCClientError<never>): ErrorCode | undefined {
  * @param service the upstream's name, used in messages (e.g. `users`)
  * @param retryAfterSeconds for an open circuit, seconds until it half-opens
  * @returns the error to throw from the procedure; the original is kept as `cause` for logs only
+ * @see RFC 9110 §15.6.4 (503: the server is temporarily unable to handle the request)
  */
 export function toUpstreamFailure(error: unknown, service: string, retryAfterSeconds?: number): UpstreamFailure {
   if (isBrokenCircuitError(error)) {
@@ -132,6 +146,16 @@ export function toUpstreamFailure(error: unknown, service: string, retryAfterSec
         message: error.message,
         outcome: 'rejected',
         ...(code === 'SERVICE_UNAVAILABLE' ? { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS } : {}),
+        cause: error,
+      });
+    }
+    if (code === undefined && answeredStatus(error) === 503) {
+      // The upstream said it is unavailable (overloaded, or closing), just not in tRPC's words.
+      return new UpstreamFailure({
+        code: 'SERVICE_UNAVAILABLE',
+        message: `The ${service} service is unavailable`,
+        outcome: 'unavailable',
+        retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
         cause: error,
       });
     }

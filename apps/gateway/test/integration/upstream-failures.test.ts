@@ -152,6 +152,22 @@ describe('an upstream answering something that is not a tRPC response', () => {
   });
 });
 
+describe('an upstream answering 503 {"error":"Service Unavailable","statusCode":503} (Fastify while it closes)', () => {
+  it('answers 503 SERVICE_UNAVAILABLE with Retry-After, not 502: a rolling restart is not a bad gateway', async () => {
+    await using upstream = await startFakeUpstream((_req, res) =>
+      res
+        .writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })
+        .end('{"error":"Service Unavailable","statusCode":503}'),
+    );
+    await using running = await gatewayFor(upstream.url);
+    const response = await register(running.api);
+    expect(response.status).toBe(503);
+    expect(response.body.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expectNoInternals(response.text);
+  });
+});
+
 describe('an error the upstream raised on purpose', () => {
   it('reaches the client with its own status, code and message', async () => {
     await using upstream = await startFakeUpstream((_req, res) =>

@@ -33,6 +33,24 @@ describe('toUpstreamFailure, the one table', () => {
     expect(failure.code).toBe('SERVICE_UNAVAILABLE');
   });
 
+  it('maps an HTTP 503 without a tRPC body to 503 SERVICE_UNAVAILABLE with Retry-After', () => {
+    const body = { error: 'Service Unavailable', statusCode: 503 };
+    const error = TRPCClientError.from(new Error('Unable to transform response from server'), {
+      meta: { response: { ok: false, status: 503 }, responseJSON: body },
+    });
+    const failure = toUpstreamFailure(error, 'users');
+    expect(failure).toMatchObject({ code: 'SERVICE_UNAVAILABLE', outcome: 'unavailable', retryAfterSeconds: 1 });
+  });
+
+  it('keeps an HTTP 502 or 500 without a tRPC body a 502 BAD_GATEWAY', () => {
+    for (const status of [500, 502]) {
+      const error = TRPCClientError.from(new Error('Unable to transform response from server'), {
+        meta: { response: { ok: false, status } },
+      });
+      expect(toUpstreamFailure(error, 'users').code).toBe('BAD_GATEWAY');
+    }
+  });
+
   it('maps an open circuit to 503 with the seconds until half-open', () => {
     const failure = toUpstreamFailure(new BrokenCircuitError(), 'users', 4);
     expect(failure).toMatchObject({ code: 'SERVICE_UNAVAILABLE', outcome: 'circuit_open', retryAfterSeconds: 4 });
