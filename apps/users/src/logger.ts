@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { UsersEnv } from './env.js';
+import { serializeError, serializeMaybeError } from './log-serializers.js';
 
 /**
  * Paths pino replaces with `[redacted]`: credentials in headers, passwords, password hashes and tokens,
@@ -14,7 +15,20 @@ export const REDACT_PATHS = [
   ...['', 'input.', 'body.', 'user.', 'row.'].flatMap((container) =>
     ['password', 'passwordHash', 'refreshToken', 'token'].map((field) => `${container}${field}`),
   ),
+  // Second line of defense behind serializeError: what a driver error quotes of a failed query (the
+  // SQL, its bound values such as a password hash, a unique violation's detail naming the email), on
+  // an error logged bare, under `err`/`error`/`cause`, or one or two causes down. Exact paths, as above,
+  // rather than `*.params`: a leading wildcard would cost every line of every request.
+  ...['', 'err.', 'error.', 'cause.', 'err.cause.', 'error.cause.', 'err.cause.cause.'].flatMap((container) =>
+    ['query', 'params', 'parameters', 'detail'].map((field) => `${container}${field}`),
+  ),
 ];
+
+/**
+ * pino serializers: {@link serializeError} for errors logged under `err` (pino's and Fastify's key) or
+ * `error`, so a driver error's query, bound values and detail never reach a log line.
+ */
+export const LOG_SERIALIZERS = { err: serializeError, error: serializeMaybeError };
 
 /** Whether `pino-pretty` (a dev dependency) can be loaded; it is absent from production installs. */
 function prettyAvailable(): boolean {
@@ -27,13 +41,17 @@ function prettyAvailable(): boolean {
 }
 
 /**
- * Fastify logger options: pino at `LOG_LEVEL` with redaction; JSON lines in production and tests,
+ * Fastify logger options: pino at `LOG_LEVEL` with redaction and the safe error serializer; JSON lines in production and tests,
  * pino-pretty in development (the default when `NODE_ENV` is unset, as under `turbo dev`) when it
  * is installed. The gateway follows the same rule.
  * @param env the parsed environment
  */
 export function loggerOptions(env: Pick<UsersEnv, 'LOG_LEVEL' | 'NODE_ENV'>): FastifyServerOptions['logger'] {
-  const base = { level: env.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const base = {
+    level: env.LOG_LEVEL,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: LOG_SERIALIZERS,
+  };
   if (env.NODE_ENV !== 'development' || !prettyAvailable()) return base;
   return {
     ...base,

@@ -29,6 +29,8 @@ const READINESS_TIMEOUT_MS = 2000;
 export interface ServerOptions {
   env: UsersEnv;
   db: DatabaseHandle;
+  /** Where log lines go instead of stdout (tests read them); only with JSON logs, not pino-pretty. */
+  logStream?: { write(line: string): void };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -47,9 +49,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * @param options the parsed environment and the database; the caller closes the database after `app.close()`
  * @returns the Fastify instance; call `listen` on it
  */
-export async function buildServer({ env, db }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ env, db, logStream }: ServerOptions): Promise<FastifyInstance> {
+  const logger = loggerOptions(env);
   const app = Fastify({
-    logger: loggerOptions(env),
+    logger: logStream && typeof logger === 'object' ? { ...logger, stream: logStream } : logger,
     requestIdHeader: false,
     // One line per request instead of two, from registerRequestLog.
     disableRequestLogging: true,

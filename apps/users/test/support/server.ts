@@ -64,10 +64,21 @@ export interface TestServer extends AsyncDisposable {
 /**
  * Starts the real server (`buildServer`) on 127.0.0.1, port 0, over an open database.
  * @param db an open, migrated database; the caller closes it
+ * @param options.logLines when given, the server logs at `info` and every JSON log line is pushed here
+ *   (parsed); otherwise it logs nothing
  */
-export async function startServer(db: DatabaseHandle): Promise<TestServer> {
-  const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SERVICE_TOKEN_SECRET: TEST_SECRET });
-  const app = await buildServer({ env, db });
+export async function startServer(
+  db: DatabaseHandle,
+  options: { logLines?: Record<string, unknown>[] } = {},
+): Promise<TestServer> {
+  const { logLines } = options;
+  const env = parseEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: logLines ? 'info' : 'silent',
+    SERVICE_TOKEN_SECRET: TEST_SECRET,
+  });
+  const logStream = logLines && { write: (line: string) => void logLines.push(JSON.parse(line)) };
+  const app = await buildServer({ env, db, ...(logStream ? { logStream } : {}) });
   const responses: string[] = [];
   /** `fetch` that records every response body the clients receive. */
   const recordingFetch: typeof fetch = async (input, init) => {
