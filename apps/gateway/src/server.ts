@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import cors from '@fastify/cors';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
@@ -15,6 +14,7 @@ import {
 } from './auth/rate-limit.js';
 import { registerDocs } from './docs/index.js';
 import type { Env } from './env.js';
+import { registerCors } from './http/cors.js';
 import { registerErrorEnvelope } from './http/error-envelope.js';
 import { registerHealth } from './http/health.js';
 import { loggerOptions, registerRequestLog } from './http/logging.js';
@@ -155,12 +155,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   registerRequestLog(app);
   registerErrorEnvelope(app);
   registerSecurityHeaders(app);
-  if (env.CORS_ORIGINS.length > 0) {
-    await app.register(cors, {
-      origin: env.CORS_ORIGINS,
-      exposedHeaders: ['x-request-id', 'retry-after', 'www-authenticate'],
-    });
-  }
+  if (env.CORS_ORIGINS.length > 0) await registerCors(app, env.CORS_ORIGINS);
   registerMetrics(app, metrics, (method, url, fastifyRoute) => {
     if (fastifyRoute !== `${REST_BASE_PATH}/*`) return fastifyRoute ?? 'unmatched';
     // The REST adapter strips the base path from the request URL before this hook runs.

@@ -292,3 +292,27 @@ describe('CORS', () => {
     expect(simple.headers.get('access-control-expose-headers')).toContain('x-request-id');
   });
 });
+
+describe('OPTIONS /api/v1/users/5 with origin http://app.test and Access-Control-Request-Method: PATCH or DELETE', () => {
+  it('allows GET, HEAD, POST, PATCH, DELETE, OPTIONS and the authorization, content-type, x-request-id headers', async () => {
+    await using gateway = await startGateway({ USERS_SERVICE_URL: stack.usersUrl, CORS_ORIGINS: 'http://app.test' });
+    for (const method of ['PATCH', 'DELETE']) {
+      const preflight = await fetch(`${gateway.url}/api/v1/users/5`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'http://app.test',
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization,content-type,x-request-id',
+        },
+      });
+      expect(preflight.status, method).toBeLessThan(300);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('http://app.test');
+      const methods = (preflight.headers.get('access-control-allow-methods') ?? '').split(',').map((m) => m.trim());
+      expect(methods).toEqual(['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS']);
+      const headers = (preflight.headers.get('access-control-allow-headers') ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase());
+      expect(headers).toEqual(['authorization', 'content-type', 'x-request-id']);
+    }
+  });
+});
