@@ -15,7 +15,7 @@ import {
 import { registerDocs } from './docs/index.js';
 import type { Env } from './env.js';
 import { registerCors } from './http/cors.js';
-import { registerErrorEnvelope } from './http/error-envelope.js';
+import { clientErrorHandler, registerErrorEnvelope } from './http/error-envelope.js';
 import { registerHealth } from './http/health.js';
 import { loggerOptions, registerRequestLog } from './http/logging.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
@@ -74,6 +74,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     routerOptions: { maxParamLength: 5000 },
     // Dot segments and duplicate slashes resolved before routing (http/normalize-request.ts).
     rewriteUrl: (req) => normalizeUrl(req.url ?? '/'),
+    // What Node's HTTP parser refuses (431, 400) gets the error envelope too.
+    clientErrorHandler,
   });
 
   const gatewayRouter = options.routers ? mergeRouters(appRouter, router(options.routers)) : appRouter;

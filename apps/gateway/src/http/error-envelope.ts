@@ -1,5 +1,8 @@
-import { ErrorCode, type ErrorEnvelope } from '@basis/contracts';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { ErrorCode, type ErrorEnvelope, REQUEST_ID_HEADER } from '@basis/contracts';
+import type { ConnectionError, FastifyError, FastifyInstance } from 'fastify';
 
 /** HTTP status of each error code (tRPC's table, the one the REST adapter also uses). */
 export const STATUS_OF_CODE: Record<ErrorCode, number> = {
@@ -127,4 +130,39 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
     void reply.header('content-type', 'application/json; charset=utf-8');
     return JSON.stringify(toEnvelope(reply.statusCode, body, request.id));
   });
+}
+
+/** Node's HTTP parser errors that Fastify never sees as a request, by status. */
+const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, message: 'Request headers are larger than 16 KiB' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'Request not received in time' },
+};
+
+/**
+ * Fastify's `clientErrorHandler`: answers what Node's HTTP parser refused before any request
+ * existed (headers over 16 KiB → 431, a malformed request line or header → 400, a request too
+ * slow to arrive → 408) with the same envelope `{ code, message, requestId }` and a fresh
+ * `x-request-id`, then closes the connection. A reset or destroyed socket gets nothing.
+ * @param error the parser's error (`code` such as `HPE_HEADER_OVERFLOW`, `HPE_INVALID_METHOD`)
+ * @param socket the client's connection
+ * @see RFC 6585 §5 (431), RFC 9112 §3 (request line), Node's `clientError` event
+ */
+export function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = CLIENT_ERRORS[error.code];
+  const status = known?.status ?? 400;
+  const requestId = randomUUID();
+  this.log.debug({ err: error, reqId: requestId }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(toEnvelope(status, { message: known?.message ?? 'Malformed HTTP request' }, requestId));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+        'content-type: application/json; charset=utf-8\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
+        'connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
 }

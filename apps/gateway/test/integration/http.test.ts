@@ -6,6 +6,7 @@ import { loggerOptions } from '../../src/http/logging.js';
 import type { GatewayRouter } from '../../src/index.js';
 import { startFakeUpstream, trpcError } from '../helpers/fake-upstream.js';
 import { startGateway } from '../helpers/gateway.js';
+import { parseRawResponse, type RawResponse, rawExchange } from '../helpers/raw-http.js';
 import { type Session, type Stack, startStack, uniqueEmail } from '../helpers/stack.js';
 
 let stack: Stack;
@@ -314,5 +315,31 @@ describe('OPTIONS /api/v1/users/5 with origin http://app.test and Access-Control
         .map((h) => h.trim().toLowerCase());
       expect(headers).toEqual(['authorization', 'content-type', 'x-request-id']);
     }
+  });
+});
+
+describe('raw requests Node refuses: 20 KB of headers, and the request line "NOT A REQUEST LINE"', () => {
+  const expectRawEnvelope = (response: RawResponse, status: number) => {
+    expect(response.status).toBe(status);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.headers['x-request-id']).toMatch(UUID);
+    expect(response.body).toEqual({
+      code: 'BAD_REQUEST',
+      message: expect.any(String),
+      requestId: response.headers['x-request-id'],
+    });
+  };
+
+  it('answers headers over 16 KB with 431 in the error envelope, with x-request-id', async () => {
+    const raw = await rawExchange(
+      stack.gateway.url,
+      `GET /healthz HTTP/1.1\r\nhost: gateway.test\r\nx-padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`,
+    );
+    expectRawEnvelope(parseRawResponse(raw), 431);
+  });
+
+  it('answers a malformed request line with 400 in the error envelope, with x-request-id', async () => {
+    const raw = await rawExchange(stack.gateway.url, 'NOT A REQUEST LINE\r\n\r\n');
+    expectRawEnvelope(parseRawResponse(raw), 400);
   });
 });
