@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { request as httpRequest } from 'undici';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../upstream/errors.js';
 
 /** What `/readyz` needs: the users service's base URL and how long to wait for it. */
 export interface ReadinessOptions {
@@ -11,7 +12,9 @@ export interface ReadinessOptions {
 /**
  * `GET /healthz`: 200 while the process lives (no dependency is checked, so the gateway is
  * healthy whatever state the users service is in). `GET /readyz`: 200 when the users
- * service's own `/readyz` answers 200 within the timeout, else 503 SERVICE_UNAVAILABLE.
+ * service's own `/readyz` answers 200 within the timeout, else 503 SERVICE_UNAVAILABLE with
+ * `Retry-After` (seconds), as for any call the users service cannot serve.
+ * @see RFC 9110 §10.2.3 (Retry-After on 503)
  */
 export function registerHealth(app: FastifyInstance, options: ReadinessOptions): void {
   const readyUrl = `${options.usersServiceUrl.replace(/\/$/, '')}/readyz`;
@@ -26,6 +29,9 @@ export function registerHealth(app: FastifyInstance, options: ReadinessOptions):
     } catch (error) {
       request.log.warn({ err: error }, 'users service is unreachable');
     }
-    return reply.status(503).send({ code: 'SERVICE_UNAVAILABLE', message: 'The users service is not ready' });
+    return reply
+      .status(503)
+      .header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
+      .send({ code: 'SERVICE_UNAVAILABLE', message: 'The users service is not ready' });
   });
 }

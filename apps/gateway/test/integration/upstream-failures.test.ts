@@ -99,6 +99,16 @@ describe('a gateway whose users service never existed', () => {
   });
 });
 
+describe('GET /readyz while the users service is down', () => {
+  it('answers 503 with Retry-After: 1', async () => {
+    await using running = await gatewayFor(`http://127.0.0.1:${await freePort()}`);
+    const ready = await running.api('GET', '/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('retry-after')).toBe('1');
+    expect(ready.body.code).toBe('SERVICE_UNAVAILABLE');
+  });
+});
+
 describe('an upstream that accepts and never answers', () => {
   it('answers 504 GATEWAY_TIMEOUT near UPSTREAM_TIMEOUT_MS', async () => {
     await using upstream = await startFakeUpstream(() => {});
