@@ -170,6 +170,28 @@ describe('GET /api/v1/users/{id}', () => {
   });
 });
 
+describe('GET /api/v1/users/1e2, /0x10, /01, /%201 (" 1"), /+1, DELETE /api/v1/users/1e2', () => {
+  it.each(['1e2', '0x10', '01', '%201', '+1', '1.0', '0b1'])(
+    'answers 400 naming id for /api/v1/users/%s instead of reading it as a number',
+    async (id) => {
+      const response = await stack.api('GET', `/api/v1/users/${id}`, { token: admin.access });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('BAD_REQUEST');
+      expect(response.body.issues).toEqual([
+        expect.objectContaining({ path: ['id'], message: expect.stringContaining('id') }),
+      ]);
+    },
+  );
+
+  it('refuses DELETE /api/v1/users/1e2 and PATCH /api/v1/users/0x10 the same way, touching no user', async () => {
+    const deleted = await stack.api('DELETE', '/api/v1/users/1e2', { token: admin.access });
+    expect(deleted.status).toBe(400);
+    const patched = await stack.api('PATCH', '/api/v1/users/0x10', { token: admin.access, json: { firstName: 'X' } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.issues).toEqual([expect.objectContaining({ path: ['id'] })]);
+  });
+});
+
 describe('PATCH /api/v1/users/{id}', () => {
   it('lets an admin update any user, with the path id winning over a number id in the body', async () => {
     const target = await stack.newUser();

@@ -32,6 +32,25 @@ describe('restInput', () => {
     expect(schema.parse({ id: '3' })).toEqual({ id: 3 });
   });
 
+  it('accepts only decimal digits for an integer path parameter: not 1e2, 0x10, 01, " 1"', () => {
+    const schema = restInput({
+      type: 'query',
+      auth: 'user',
+      input: UserRef,
+      output: User,
+      rest: { ...rest, method: 'GET', path: '/users/{id}' },
+    }) as z.ZodObject;
+    for (const id of ['1e2', '0x10', '01', ' 1', '1 ', '+1', '1.0', '', '0']) {
+      const result = schema.safeParse({ id });
+      expect(result.success, JSON.stringify(id)).toBe(false);
+      expect(result.error?.issues.map((issue) => issue.path)).toEqual([['id']]);
+    }
+    expect(schema.parse({ id: '100' })).toEqual({ id: 100 });
+    // A /trpc caller sends JSON numbers: they go to the contract's schema as they are.
+    expect(schema.parse({ id: 5 })).toEqual({ id: 5 });
+    expect(schema.safeParse({ id: 1.5 }).success).toBe(false);
+  });
+
   it('names the parameters of a path template', () => {
     expect(pathParameters('/a/{id}/b/{slug}')).toEqual(['id', 'slug']);
     expect(pathParameters('/users/me')).toEqual([]);
