@@ -8,6 +8,11 @@ export const USER_NOT_FOUND = 'User not found';
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 /** Message of SERVICE_UNAVAILABLE when the database does not answer. */
 export const DATABASE_UNAVAILABLE = 'Database unavailable';
+/** Message of the BAD_REQUEST raised when the database refuses a value the contract let through. */
+export const INVALID_VALUE = 'Invalid value';
+
+/** SQLSTATE class 22, data exception: 22003 numeric out of range, 22021 invalid byte sequence (NUL), 22P02… */
+const DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
 
 /** Socket-level failures (Node) and postgres.js connection codes that mean "the database is not reachable". */
 const CONNECTION_ERROR_CODES = new Set([
@@ -50,6 +55,16 @@ export function isUniqueViolation(error: unknown): boolean {
   return codesOf(error).includes('23505');
 }
 
+/**
+ * Whether an error is a PostgreSQL data exception (SQLSTATE class 22): a value the database cannot
+ * store or compare, such as an integer out of range or a NUL byte in text. The contracts refuse the
+ * known ones first; this is the backstop for the rest.
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function isDataException(error: unknown): boolean {
+  return codesOf(error).some((code) => DATA_EXCEPTION.test(code));
+}
+
 /** Whether an error means the database could not be reached (refused, reset, timed out, shutting down). */
 export function isConnectionError(error: unknown): boolean {
   return codesOf(error).some((code) => CONNECTION_ERROR_CODES.has(code));
@@ -57,7 +72,8 @@ export function isConnectionError(error: unknown): boolean {
 
 /**
  * Maps anything a procedure throws to the one error model: a `TRPCError` passes through; a unique
- * violation becomes CONFLICT (the only unique column users can collide on is `email`); an unreachable
+ * violation becomes CONFLICT (the only unique column users can collide on is `email`); a data exception
+ * (SQLSTATE class 22) BAD_REQUEST 'Invalid value', since the caller sent a value the column cannot hold; an unreachable
  * database SERVICE_UNAVAILABLE; anything else INTERNAL_SERVER_ERROR with a generic message. The
  * original error stays as `cause`, for the server log only.
  * @param error anything thrown
@@ -66,6 +82,7 @@ export function isConnectionError(error: unknown): boolean {
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   if (isUniqueViolation(error)) return new TRPCError({ code: 'CONFLICT', message: EMAIL_TAKEN, cause: error });
+  if (isDataException(error)) return new TRPCError({ code: 'BAD_REQUEST', message: INVALID_VALUE, cause: error });
   if (isConnectionError(error)) {
     return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE, cause: error });
   }

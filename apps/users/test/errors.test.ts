@@ -31,6 +31,15 @@ describe('toTRPCError', () => {
     expect(toTRPCError(refused).code).toBe('SERVICE_UNAVAILABLE');
   });
 
+  it('maps a data exception (SQLSTATE class 22), bare or wrapped, to BAD_REQUEST Invalid value', () => {
+    for (const code of ['22003', '22021', '22P02', '22001']) {
+      const error = toTRPCError(wrapped({ code, message: 'value out of range' }));
+      expect([error.code, error.message]).toEqual(['BAD_REQUEST', 'Invalid value']);
+    }
+    expect(toTRPCError(wrapped({ code: '2200' })).code).toBe('INTERNAL_SERVER_ERROR');
+    expect(toTRPCError(wrapped({ code: '23502' })).code).toBe('INTERNAL_SERVER_ERROR');
+  });
+
   it('maps anything else to INTERNAL_SERVER_ERROR with a generic message and keeps the cause for the log', () => {
     const cause = wrapped({ code: '42P01', message: 'relation "users" does not exist' });
     const error = toTRPCError(cause);

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Credentials, TokenResponse } from './schemas/auth.js';
 import { ErrorEnvelope } from './schemas/error.js';
-import { Email, User, UserAdminUpdate, UserCreate, UserId, UserListQuery, UserSelfUpdate } from './schemas/user.js';
+import {
+  Email,
+  MAX_EMAIL_LENGTH,
+  MAX_USER_ID,
+  User,
+  UserAdminUpdate,
+  UserCreate,
+  UserId,
+  UserListQuery,
+  UserRef,
+  UserSelfUpdate,
+} from './schemas/user.js';
 
 const validUser = {
   id: 1,
@@ -62,12 +74,70 @@ describe('password bounds (8..128 characters)', () => {
 });
 
 describe('UserId', () => {
-  it.each([1, 42, Number.MAX_SAFE_INTEGER])('accepts %d', (id) => {
+  it.each([1, 42, MAX_USER_ID])('accepts %d', (id) => {
     expect(UserId.parse(id)).toBe(id);
   });
 
-  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '1', null])('rejects %j', (id) => {
-    expect(UserId.safeParse(id).success).toBe(false);
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER, '1', null])(
+    'rejects %j',
+    (id) => {
+      expect(UserId.safeParse(id).success).toBe(false);
+    },
+  );
+});
+
+describe('GET /users/2147483648 (breaker report)', () => {
+  it('rejects an id past PostgreSQL’s integer range with a message naming the bound', () => {
+    expect(MAX_USER_ID).toBe(2_147_483_647);
+    const result = UserRef.safeParse({ id: 2_147_483_648 });
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({ path: ['id'], code: 'too_big', message: 'User id must be at most 2147483647' }),
+    ]);
+    expect(UserRef.parse({ id: 2_147_483_647 })).toEqual({ id: 2_147_483_647 });
+  });
+
+  it('documents the bound in the JSON Schema the OpenAPI document is built from', () => {
+    expect(z.toJSONSchema(UserId)).toMatchObject({ type: 'integer', maximum: 2_147_483_647 });
+  });
+});
+
+describe('NUL (\\u0000) in firstName/lastName (breaker report)', () => {
+  const register = (fields: Record<string, unknown>) =>
+    UserCreate.safeParse({ email: 'ada@example.com', password: 'correct horse', ...fields });
+
+  it.each(['Ada\u0000', '\u0000', 'Ada\u0007Lovelace', 'Ada\nLovelace', 'Ada\u009b'])('rejects the name %j', (name) => {
+    for (const field of ['firstName', 'lastName']) {
+      expect(register({ [field]: name }).error?.issues).toEqual([
+        expect.objectContaining({ path: [field], message: 'Name must not contain control characters' }),
+      ]);
+    }
+    expect(UserSelfUpdate.safeParse({ firstName: name }).success).toBe(false);
+    expect(UserAdminUpdate.safeParse({ id: 1, lastName: name }).success).toBe(false);
+  });
+
+  it.each(['Ada', 'Zoë', 'José María', 'Ōtsuka', 'O’Brien-Smith', '  Ada  '])('accepts the name %j', (name) => {
+    expect(register({ firstName: name, lastName: name }).success).toBe(true);
+  });
+});
+
+describe('Email with NUL or longer than 254 characters (breaker report)', () => {
+  it('rejects control characters with a message that says so', () => {
+    for (const email of ['ada\u0000@example.com', 'ada@example.com\u0000', 'ada@exa\u001bmple.com']) {
+      expect(Email.safeParse(email).error?.issues).toEqual([
+        expect.objectContaining({ message: 'Email must not contain control characters' }),
+      ]);
+    }
+  });
+
+  it('accepts 254 characters and rejects 255 (RFC 5321 path limit)', () => {
+    const domain = '@example.com';
+    const local = (length: number) => 'a'.repeat(length - domain.length);
+    expect(MAX_EMAIL_LENGTH).toBe(254);
+    expect(Email.safeParse(`${local(254)}${domain}`).success).toBe(true);
+    expect(Email.safeParse(`${local(255)}${domain}`).error?.issues).toEqual([
+      expect.objectContaining({ code: 'too_big', message: 'Email must be at most 254 characters' }),
+    ]);
+    expect(Email.safeParse(`  ${local(254)}${domain}  `).success).toBe(true);
   });
 });
 

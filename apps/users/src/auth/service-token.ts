@@ -1,12 +1,15 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { type Actor, SERVICE_TOKEN, ServiceTokenActorClaims, USERS_SERVICE_AUDIENCE } from '@basis/contracts';
+import {
+  type Actor,
+  MAX_USER_ID,
+  SERVICE_TOKEN,
+  ServiceTokenActorClaims,
+  USERS_SERVICE_AUDIENCE,
+} from '@basis/contracts';
 import jwt from 'jsonwebtoken';
 
 /** Seconds of clock skew tolerated between the gateway and this service when checking `exp`/`nbf`/`iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
-
-/** Largest user id the `users.id` column (PostgreSQL `integer`) can hold. */
-const MAX_USER_ID = 2_147_483_647;
 
 /** Why a service credential was refused (logged; the caller only sees UNAUTHORIZED). */
 export class ServiceTokenError extends Error {

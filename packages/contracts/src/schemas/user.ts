@@ -1,18 +1,44 @@
 import { z } from 'zod';
 
-/** A user's database id: a positive integer (path ids arrive as strings and are coerced by the gateway). */
-export const UserId = z.number().int().positive().meta({ description: 'User id', example: 1 });
+/** Largest user id: `users.id` is a PostgreSQL `integer` (int4), so anything larger cannot name a row. */
+export const MAX_USER_ID = 2_147_483_647;
+
+/**
+ * A user's database id: an integer in 1..{@link MAX_USER_ID} (path ids arrive as strings and are coerced
+ * by the gateway). The upper bound is a validation error (400), not a database overflow (SQLSTATE 22003).
+ * @see https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-INT
+ */
+export const UserId = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_USER_ID, { error: `User id must be at most ${MAX_USER_ID}` })
+  .meta({ description: `User id, 1..${MAX_USER_ID}`, example: 1 });
 export type UserId = z.infer<typeof UserId>;
+
+/**
+ * C0 and C1 control characters (NUL included). PostgreSQL text cannot hold NUL (SQLSTATE 22021), and no
+ * name or email address has a reason to contain any of them.
+ */
+const CONTROL_CHARACTERS = /\p{Cc}/u;
 
 /** Roles, lowest to highest privilege. */
 export const Role = z.enum(['user', 'admin']).meta({ description: 'Role of the user' });
 export type Role = z.infer<typeof Role>;
 
-/** An email address, trimmed and lower-cased before it is checked or stored. */
+/** Largest email address: the 256-octet SMTP path limit minus its angle brackets. @see RFC 5321 §4.5.3.1.3 */
+export const MAX_EMAIL_LENGTH = 254;
+
+/** An email address, trimmed and lower-cased before it is checked or stored; at most 254 characters, no control characters. */
 export const Email = z
   .string()
   .trim()
   .toLowerCase()
+  .max(MAX_EMAIL_LENGTH, { error: `Email must be at most ${MAX_EMAIL_LENGTH} characters`, abort: true })
+  .refine((value) => !CONTROL_CHARACTERS.test(value), {
+    error: 'Email must not contain control characters',
+    abort: true,
+  })
   .check(z.email({ error: 'Invalid email address' }))
   .meta({ example: 'ada@example.com' });
 
@@ -23,7 +49,13 @@ export const Password = z
   .max(128, { error: 'Password must be at most 128 characters' })
   .meta({ example: 'correct horse battery staple' });
 
-const Name = z.string().trim().min(1).max(100);
+/** A first or last name: 1 to 100 characters after trimming, no control characters. */
+const Name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((value) => !CONTROL_CHARACTERS.test(value), { error: 'Name must not contain control characters' });
 
 /** The public view of a user. It has no password field, so output parsing strips any hash. */
 export const User = z
