@@ -17,7 +17,7 @@ export interface AccessTokenOptions {
   ttlSeconds: number;
   /** Signing algorithm, pinned on verify; HS256 by default. */
   algorithm?: AccessTokenAlgorithm;
-  /** Accepted clock skew on `exp`/`nbf`/`iat`, in seconds; 5 by default. */
+  /** Accepted clock skew on `exp`, `nbf` and `iat`, in seconds; 5 by default. */
   clockToleranceSeconds?: number;
 }
 
@@ -55,24 +55,30 @@ export function signAccessToken(actor: Required<Actor>, options: AccessTokenOpti
 
 /**
  * Verifies an access token with the algorithm pinned (so `alg: none` and algorithm
- * confusion fail), issuer, audience, expiry (small clock tolerance) and claim shapes.
+ * confusion fail), issuer, audience, expiry, an `iat` not in the future (both with a small clock
+ * tolerance) and claim shapes.
  * An opaque refresh token (`<sessionId>.<secret>`) is not a JWT and fails here.
  * @returns the caller, with the refresh session id the token came from
  * @throws {InvalidAccessTokenError} whatever the reason
+ * @see RFC 7519 §4.1.4 (exp), §4.1.6 (iat), RFC 8725 §3.1 (pin the algorithm)
  */
 export function verifyAccessToken(token: string, options: AccessTokenOptions): Required<Actor> {
+  const clockTolerance = options.clockToleranceSeconds ?? 5;
   let payload: unknown;
   try {
     payload = jwt.verify(token, options.key, {
       algorithms: [options.algorithm ?? 'HS256'],
       issuer: ACCESS_TOKEN.issuer,
       audience: ACCESS_TOKEN.audience,
-      clockTolerance: options.clockToleranceSeconds ?? 5,
+      clockTolerance,
     });
   } catch (error) {
     throw new InvalidAccessTokenError(error instanceof Error ? error.message : 'invalid token');
   }
   const claims = Claims.safeParse(payload);
   if (!claims.success) throw new InvalidAccessTokenError('unexpected claims');
+  // jsonwebtoken checks `iat` only against `maxAge`: a token "issued" later than now (a forged
+  // clock, or one minted to outlive its TTL) passes unless it is refused here.
+  if (claims.data.iat > Date.now() / 1000 + clockTolerance) throw new InvalidAccessTokenError('issued in the future');
   return { id: Number(claims.data.sub), role: claims.data.role, sessionId: claims.data.sid };
 }

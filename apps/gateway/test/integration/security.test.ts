@@ -121,3 +121,14 @@ describe('access token verification', () => {
     await expectRejected(`${header}.${payload}.${signature}`);
   });
 });
+
+describe('an access token signed with the secret, with iat one hour in the future', () => {
+  it('is rejected with 401 invalid_token, though its signature, exp and session are good', async () => {
+    const { sid } = jwt.decode(user.access) as jwt.JwtPayload;
+    const now = Math.floor(Date.now() / 1000);
+    const future = sign({ sid, iat: now + 3600 }, { expiresIn: 900 });
+    await expectRejected(future);
+    // The same token issued now is accepted: only the iat differs.
+    expect((await me(`Bearer ${sign({ sid, iat: now }, { expiresIn: 900 })}`)).status).toBe(200);
+  });
+});

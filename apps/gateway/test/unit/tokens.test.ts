@@ -40,6 +40,20 @@ describe('access tokens', () => {
     expect(() => verifyAccessToken(sign(now - 30), options)).toThrow(InvalidAccessTokenError);
   });
 
+  it('rejects a token whose iat is in the future beyond the clock tolerance, and tolerates a few seconds', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (iat: number) =>
+      jwt.sign({ role: 'user', sid: 's', iat, exp: iat + 900 }, SECRET, {
+        issuer: ACCESS_TOKEN.issuer,
+        audience: ACCESS_TOKEN.audience,
+        subject: '1',
+        jwtid: 'j',
+      });
+    expect(verifyAccessToken(sign(now + 2), options).id).toBe(1);
+    expect(() => verifyAccessToken(sign(now + 60), options)).toThrow(InvalidAccessTokenError);
+    expect(() => verifyAccessToken(sign(now + 3600), options)).toThrow('issued in the future');
+  });
+
   it('rejects an opaque refresh token and garbage', () => {
     expect(() => verifyAccessToken('0b7c5e0a-aaaa.bbbb', options)).toThrow(InvalidAccessTokenError);
     expect(() => verifyAccessToken('', options)).toThrow(InvalidAccessTokenError);
