@@ -14,8 +14,14 @@ export const INVALID_VALUE = 'Invalid value';
 /** SQLSTATE class 22, data exception: 22003 numeric out of range, 22021 invalid byte sequence (NUL), 22P02… */
 const DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
 
-/** Socket-level failures (Node) and postgres.js connection codes that mean "the database is not reachable". */
+/**
+ * Codes that mean "the database is not reachable, or not there": Node's socket-level failures,
+ * postgres.js's own connection codes, and the SQLSTATEs a server sends when it will not serve us.
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ * @see https://github.com/porsager/postgres#connection-errors
+ */
 const CONNECTION_ERROR_CODES = new Set([
+  // Node sockets and DNS.
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -24,14 +30,21 @@ const CONNECTION_ERROR_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'EPIPE',
+  // postgres.js.
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
-  '57P01', // admin_shutdown
-  '57P03', // cannot_connect_now
+  // PostgreSQL.
+  '3D000', // invalid_catalog_name: the database was dropped (or never created)
+  '57P01', // admin_shutdown (also what DROP DATABASE … WITH (FORCE) sends to open connections)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, recovering)
   '53300', // too_many_connections
 ]);
+
+/** SQLSTATE class 08, connection exception (08000, 08003, 08006, 08001, 08004, 08P01, …). */
+const CONNECTION_EXCEPTION = /^08[0-9A-Z]{3}$/;
 
 /** Error codes found on an error and its `cause` chain (drizzle wraps driver errors in `DrizzleQueryError.cause`). */
 function codesOf(error: unknown): string[] {
@@ -65,9 +78,12 @@ export function isDataException(error: unknown): boolean {
   return codesOf(error).some((code) => DATA_EXCEPTION.test(code));
 }
 
-/** Whether an error means the database could not be reached (refused, reset, timed out, shutting down). */
+/**
+ * Whether an error means the database could not be reached or is gone: refused, reset, timed out,
+ * shutting down, a connection exception (SQLSTATE class 08), or the database dropped (3D000).
+ */
 export function isConnectionError(error: unknown): boolean {
-  return codesOf(error).some((code) => CONNECTION_ERROR_CODES.has(code));
+  return codesOf(error).some((code) => CONNECTION_ERROR_CODES.has(code) || CONNECTION_EXCEPTION.test(code));
 }
 
 /**
