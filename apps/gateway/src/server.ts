@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import helmet from '@fastify/helmet';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
@@ -22,7 +23,6 @@ import { createMetrics, registerMetrics } from './http/metrics.js';
 import { normalizeUrl, registerRequestNormalization } from './http/normalize-request.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
 import { restResponseMeta, trpcResponseMeta } from './http/response-meta.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
 import { buildOpenApiDocument, REST_BASE_PATH } from './openapi.js';
 import { appRouter } from './router.js';
 import { matchRoute, publishedRoutes } from './routers/published-routes.js';
@@ -156,7 +156,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   registerRequestNormalization(app);
   registerRequestLog(app);
   registerErrorEnvelope(app);
-  registerSecurityHeaders(app);
+  // Helmet's defaults on every response; /docs and /redoc set their own CSP (docs/csp.ts).
+  await app.register(helmet, { global: true });
   if (env.CORS_ORIGINS.length > 0) await registerCors(app, env.CORS_ORIGINS);
   registerMetrics(app, metrics, (method, url, fastifyRoute) => {
     if (fastifyRoute !== `${REST_BASE_PATH}/*`) return fastifyRoute ?? 'unmatched';
