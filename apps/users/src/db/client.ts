@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -30,10 +31,58 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
+/** The PGlite data directory cannot be used: `message` names it and says why. */
+export class DataDirectoryError extends Error {
+  override readonly name = 'DataDirectoryError';
+}
+
+/** The `code` of a Node system error, if any. */
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Makes sure `path` is a writable directory, creating it and its missing parents one level at a time.
+ * Not `mkdir(path, { recursive: true })`: on Node 20 that loops forever when the kernel answers ENOENT
+ * for a directory whose parent exists (anything under `/proc`), so the service hung at start, silently.
+ * @param path an absolute path
+ * @throws DataDirectoryError naming the path and the system error (ENOENT, EACCES, ENOTDIR, EROFS, …)
+ */
+export async function ensureWritableDirectory(path: string): Promise<void> {
+  const refuse = (reason: string) =>
+    new DataDirectoryError(`PGLITE_DATA_DIR ${path} is not a usable directory: ${reason}`);
+  const missing: string[] = [];
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      if (!(await stat(current)).isDirectory()) throw refuse(`${current} is not a directory`);
+      break;
+    } catch (error) {
+      if (error instanceof DataDirectoryError) throw error;
+      if (errorCode(error) !== 'ENOENT' || dirname(current) === current)
+        throw refuse(`cannot read ${current} (${errorCode(error)})`);
+      missing.unshift(current);
+    }
+  }
+  for (const directory of missing) {
+    try {
+      await mkdir(directory);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw refuse(`cannot create ${directory} (${errorCode(error)})`);
+    }
+  }
+  try {
+    await access(path, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw refuse(`not writable (${errorCode(error)})`);
+  }
+}
+
 /**
  * Opens the users database and applies pending migrations before returning.
  * With `databaseUrl` it migrates over one dedicated connection, then opens a postgres.js pool;
  * without, it opens PGlite at `pgliteDataDir`, resolved against the process cwd (created if missing).
+ * @throws DataDirectoryError when the PGlite directory cannot be created or written
  * @throws the driver's error when the database is unreachable or a migration fails
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -58,7 +107,7 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const inMemory = dataDir.startsWith('memory://');
   const location = inMemory ? dataDir : resolve(dataDir);
-  if (!inMemory) await mkdir(location, { recursive: true });
+  if (!inMemory) await ensureWritableDirectory(location);
   const client = await PGlite.create(location);
   try {
     await migratePgliteDatabase(client);
