@@ -1,3 +1,4 @@
+import closeWithGrace from 'close-with-grace';
 import { EnvError, parseEnv } from './env.js';
 import { loggerOptions, wantsPrettyLogs } from './http/logging.js';
 import { publicUrls, startupBanner } from './http/public-urls.js';
@@ -22,21 +23,13 @@ async function main(): Promise<void> {
   const app = await buildGateway({ env, logger: loggerOptions(env.LOG_LEVEL, pretty) });
   for (const warning of warnings) app.log.warn(warning);
 
-  let closing = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    try {
-      await app.close();
-      process.exit(0);
-    } catch (error) {
-      app.log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  // SIGTERM/SIGINT (or an uncaught error): stop accepting, finish in-flight requests, release
+  // resources, then exit (0 on a signal, 1 on an error or when closing takes over 10 s).
+  closeWithGrace({ delay: 10_000, logger: app.log }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an uncaught error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+  });
 
   await app.listen({ port: env.PORT, host: env.HOST });
   const bound = app.server.address();

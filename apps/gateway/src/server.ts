@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import helmet from '@fastify/helmet';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
@@ -68,7 +68,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     genReqId: requestIdFor,
     requestIdHeader: false,
     // One line per request instead of two, from registerRequestLog.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // tRPC batch calls put every procedure path in the URL.
     routerOptions: { maxParamLength: 5000 },

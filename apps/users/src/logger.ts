@@ -60,7 +60,7 @@ export function loggerOptions(env: Pick<UsersEnv, 'LOG_LEVEL' | 'NODE_ENV'>): Fa
 }
 
 /**
- * One `request completed` line per request (pair with `disableRequestLogging: true`, which turns off
+ * One `request completed` line per request (pair with `LogController({ disableRequestLogging: true })`, which turns off
  * Fastify's two): `method`, `url`, `status` and `ms` (time to the response, in milliseconds), with
  * `reqId` from the request's logger, as on every line of that request. The gateway logs the same line.
  */

@@ -1,3 +1,4 @@
+import closeWithGrace from 'close-with-grace';
 import { ensureBootstrapAdmin } from './bootstrap.js';
 import { openDatabase } from './db/client.js';
 import { EnvError, loadEnv, type UsersEnv } from './env.js';
@@ -33,22 +34,14 @@ async function main(): Promise<void> {
     app.log.info({ userId: user.id, created }, 'bootstrap admin ensured');
   }
 
-  let closing = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    try {
-      await app.close();
-      await db.close();
-      process.exit(0);
-    } catch (error) {
-      app.log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  // SIGTERM/SIGINT (or an uncaught error): stop accepting, finish in-flight requests, release
+  // resources, then exit (0 on a signal, 1 on an error or when closing takes over 10 s).
+  closeWithGrace({ delay: 10_000, logger: app.log }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an uncaught error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await db.close();
+  });
 
   const address = await app.listen({ port: env.PORT, host: env.HOST });
   app.log.info(`users service listening on ${address}`);

@@ -5,7 +5,7 @@ import {
   type FastifyTRPCPluginOptions,
   fastifyTRPCPlugin,
 } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { actorOf, requireServiceToken } from './auth/service-token-hook.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { UsersEnv } from './env.js';
@@ -55,7 +55,7 @@ export async function buildServer({ env, db, logStream }: ServerOptions): Promis
     logger: logStream && typeof logger === 'object' ? { ...logger, stream: logStream } : logger,
     requestIdHeader: false,
     // One line per request instead of two, from registerRequestLog.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => {
       const incoming = req.headers[REQUEST_ID_HEADER];
       return typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();

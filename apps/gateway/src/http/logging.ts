@@ -61,7 +61,7 @@ export function loggerOptions(level: string, pretty: boolean): FastifyServerOpti
 
 /**
  * One `request completed` line per request (Fastify's own two lines are off:
- * `disableRequestLogging`), at info: `method`, `url` as received (the REST adapter rewrites
+ * `LogController({ disableRequestLogging })`), at info: `method`, `url` as received (the REST adapter rewrites
  * `request.url` before the response), `status` and `ms` (time to the response, in
  * milliseconds); `reqId` comes with the request's logger, as on every line of that request.
  */
