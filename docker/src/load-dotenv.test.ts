@@ -1,17 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT, readRepoFile } from './repo.js';
 
-const APP = new URL('../', import.meta.url);
-const DOTENV = fileURLToPath(new URL('scripts/dotenv.mjs', APP));
+const PRELOAD = join(REPO_ROOT, 'scripts/load-dotenv.mjs');
 const PRINT = 'process.stdout.write([process.env.BASIS_PROBE_A, process.env.BASIS_PROBE_B].join(","))';
 
-/** Runs plain node (no tsx) in `cwd` with the app's preload, as `npm start` does. */
+/** Runs plain node (no tsx) in `cwd` with the preload, as each app's `npm start` does. */
 function runWithPreload(cwd: string) {
-  return spawnSync(process.execPath, ['--import', DOTENV, '-e', PRINT], {
+  return spawnSync(process.execPath, ['--import', PRELOAD, '-e', PRINT], {
     cwd,
     env: { ...process.env, BASIS_PROBE_A: undefined, BASIS_PROBE_B: 'from-environment' },
     encoding: 'utf8',
@@ -23,15 +22,15 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('npm run start -w apps/users with an apps/users/.env', () => {
-  it('preloads scripts/dotenv.mjs with plain node, as npm run dev does under tsx', () => {
-    const { scripts } = JSON.parse(readFileSync(new URL('package.json', APP), 'utf8')) as {
-      scripts: Record<string, string>;
-    };
-    expect(scripts.start).toBe('node --import ./scripts/dotenv.mjs dist/main.js');
-    expect(scripts.dev).toContain('--import ./scripts/dotenv.mjs src/main.ts');
+describe.each(['users', 'gateway'])('npm run dev and npm start of apps/%s', (app) => {
+  it('preload scripts/load-dotenv.mjs, with tsx and with plain node alike', () => {
+    const { scripts } = JSON.parse(readRepoFile(`apps/${app}/package.json`)) as { scripts: Record<string, string> };
+    expect(scripts.start).toBe('node --import ../../scripts/load-dotenv.mjs dist/main.js');
+    expect(scripts.dev).toContain('--import ../../scripts/load-dotenv.mjs src/main.ts');
   });
+});
 
+describe('scripts/load-dotenv.mjs', () => {
   it('loads .env from the working directory, and the environment wins over it', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'basis-dotenv-'));
     dirs.push(cwd);
