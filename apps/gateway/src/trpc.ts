@@ -72,9 +72,11 @@ export class BearerChallenge extends Error {
 /**
  * A procedure that needs an authenticated caller: no token, a malformed one, or one that
  * fails verification (bad signature, `alg: none`, expired, wrong issuer or audience, a
- * refresh token) gives 401 UNAUTHORIZED with a `Bearer` challenge.
+ * refresh token) gives 401 UNAUTHORIZED with a `Bearer` challenge; so does a valid token whose
+ * session the users service no longer honours (`error="invalid_token"`).
+ * @see RFC 6750 §3.1
  */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
   if (ctx.actor === null) {
     const sent = ctx.credentials !== 'missing';
     throw new TRPCError({
@@ -83,7 +85,17 @@ export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
       cause: new BearerChallenge(bearerChallenge(sent)),
     });
   }
-  return next({ ctx: { ...ctx, actor: ctx.actor } });
+  const result = await next({ ctx: { ...ctx, actor: ctx.actor } });
+  // The token verified here, but the users service found its session revoked or its user
+  // deactivated or deleted: to the client, that access token is now invalid.
+  if (!result.ok && result.error.code === 'UNAUTHORIZED' && !(result.error.cause instanceof BearerChallenge)) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: result.error.message,
+      cause: new BearerChallenge(bearerChallenge(true)),
+    });
+  }
+  return result;
 });
 
 /** Creates a server-side caller factory for a router (tests and scripts). */
