@@ -91,3 +91,11 @@ export function parseEnv(source: Record<string, string | undefined>): { env: Env
   if (problems.length > 0) throw new EnvError(`Invalid gateway environment:\n  ${problems.join('\n  ')}`);
   return { env: { ...parsed, ...secrets }, warnings };
 }
+
+/**
+ * Reads `process.env` (the only place in this app that does) and parses it with {@link parseEnv}.
+ * @throws {EnvError} naming every bad variable
+ */
+export function loadEnv(): ReturnType<typeof parseEnv> {
+  return parseEnv(process.env);
+}

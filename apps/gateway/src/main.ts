@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import { EnvError, parseEnv } from './env.js';
+import { EnvError, loadEnv } from './env.js';
 import { loggerOptions, wantsPrettyLogs } from './http/logging.js';
 import { publicUrls, startupBanner } from './http/public-urls.js';
 import { buildGateway } from './server.js';
@@ -10,9 +10,9 @@ import { buildGateway } from './server.js';
  * finishes in-flight requests and exits 0.
  */
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseEnv>;
+  let parsed: ReturnType<typeof loadEnv>;
   try {
-    parsed = parseEnv(process.env);
+    parsed = loadEnv();
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
     console.error(error.message);
