@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sessions, users } from '../src/db/schema.js';
 import { SessionsRepository } from '../src/repositories/sessions.js';
 import { expectTRPCError } from './support/assertions.js';
-import { type TestDatabase, testDrivers } from './support/databases.js';
+import { testDrivers } from './support/databases.js';
 import { SEED_PASSWORD, seedUser } from './support/seed.js';
-import { startServer, type TestServer } from './support/server.js';
+import { useServerOn } from './support/suite.js';
 
 const REVOKED = 'Session expired or revoked';
 
@@ -19,33 +19,21 @@ const REVOKED = 'Session expired or revoked';
 describe.each(testDrivers)(
   'PATCH /users/{own id} {"role":"admin","isActive":true} with a demoted, deactivated admin’s old token (tester report) on $name',
   (driver) => {
-    let database: TestDatabase;
-    let server: TestServer;
-
-    beforeAll(async () => {
-      database = await driver.open();
-      server = await startServer(database.handle);
-    });
-    afterAll(async () => {
-      await server?.[Symbol.asyncDispose]();
-      await database?.[Symbol.asyncDispose]();
-    });
-    beforeEach(async () => {
-      await database.reset();
-    });
+    const suite = useServerOn(driver);
     afterEach(() => {
       vi.restoreAllMocks();
     });
 
     /** A logged-in user: their row and a client whose tokens claim `role` and carry their live session. */
     const loggedIn = async (email: string, role: 'user' | 'admin' = 'user') => {
-      const row = await seedUser(database.handle, { email, role });
-      return { row, ...(await server.login({ id: row.id, role })) };
+      const row = await seedUser(suite.database.handle, { email, role });
+      return { row, ...(await suite.server.login({ id: row.id, role })) };
     };
     /** Changes a user's row behind the service's back, as a direct database change would (no session revoked). */
     const setUser = (id: number, changes: { role?: 'user' | 'admin'; isActive?: boolean }) =>
-      database.handle.db.update(users).set(changes).where(eq(users.id, id));
-    const currentRow = async (id: number) => (await database.handle.db.select().from(users).where(eq(users.id, id)))[0];
+      suite.database.handle.db.update(users).set(changes).where(eq(users.id, id));
+    const currentRow = async (id: number) =>
+      (await suite.database.handle.db.select().from(users).where(eq(users.id, id)))[0];
 
     it('refuses the reported call with UNAUTHORIZED once another admin has demoted and deactivated them', async () => {
       const mallory = await loggedIn('mallory@example.com', 'admin');
@@ -94,14 +82,17 @@ describe.each(testDrivers)(
 
     it('refuses the token of a logged-out session with UNAUTHORIZED, and keeps the user’s other sessions working', async () => {
       const ada = await loggedIn('ada@example.com');
-      const other = await server.login({ id: ada.row.id, role: 'user' });
-      const { refreshToken } = await new SessionsRepository(database.handle.db).create(ada.row.id, 3600);
+      const other = await suite.server.login({ id: ada.row.id, role: 'user' });
+      const { refreshToken } = await new SessionsRepository(suite.database.handle.db).create(ada.row.id, 3600);
       const thirdSessionId = refreshToken.split('.')[0] ?? '';
-      const third = server.client({ id: ada.row.id, role: 'user', sessionId: thirdSessionId });
+      const third = suite.server.client({ id: ada.row.id, role: 'user', sessionId: thirdSessionId });
 
-      await server.client().internal.revokeSession.mutate({ refreshToken });
+      await suite.server.client().internal.revokeSession.mutate({ refreshToken });
       await expectTRPCError(third.users.me.query(), 'UNAUTHORIZED', REVOKED);
-      await database.handle.db.update(sessions).set({ revokedAt: sql`now()` }).where(eq(sessions.id, ada.sessionId));
+      await suite.database.handle.db
+        .update(sessions)
+        .set({ revokedAt: sql`now()` })
+        .where(eq(sessions.id, ada.sessionId));
       await expectTRPCError(ada.client.users.list.query({}), 'UNAUTHORIZED', REVOKED);
 
       expect(await other.client.users.me.query()).toMatchObject({ id: ada.row.id });
@@ -109,7 +100,7 @@ describe.each(testDrivers)(
 
     it('refuses the token of an expired session with UNAUTHORIZED', async () => {
       const ada = await loggedIn('ada@example.com');
-      await database.handle.db
+      await suite.database.handle.db
         .update(sessions)
         .set({ expiresAt: sql`now() - interval '1 second'` })
         .where(eq(sessions.id, ada.sessionId));
@@ -126,7 +117,7 @@ describe.each(testDrivers)(
         { id: ada.row.id, role: 'user' as const },
       ];
       for (const claim of claims) {
-        await expectTRPCError(server.client(claim).users.me.query(), 'UNAUTHORIZED', REVOKED);
+        await expectTRPCError(suite.server.client(claim).users.me.query(), 'UNAUTHORIZED', REVOKED);
       }
     });
 
@@ -156,12 +147,12 @@ describe.each(testDrivers)(
       expect(findActor).toHaveBeenLastCalledWith(ada.sessionId, ada.row.id);
 
       findActor.mockClear();
-      await server.client().internal.verifyCredentials.mutate({
+      await suite.server.client().internal.verifyCredentials.mutate({
         email: 'ada@example.com',
         password: SEED_PASSWORD,
       });
-      await server.client().internal.createSession.mutate({ userId: ada.row.id, ttlSeconds: 60 });
-      await server.client().users.create.mutate({ email: 'new@example.com', password: 'correct horse' });
+      await suite.server.client().internal.createSession.mutate({ userId: ada.row.id, ttlSeconds: 60 });
+      await suite.server.client().users.create.mutate({ email: 'new@example.com', password: 'correct horse' });
       expect(findActor).not.toHaveBeenCalled();
     });
   },

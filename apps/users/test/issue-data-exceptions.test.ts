@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import { isDataException, toTRPCError } from '../src/errors.js';
 import { UsersRepository } from '../src/repositories/users.js';
 import { type ErrorData, expectNoSecrets, expectTRPCError } from './support/assertions.js';
-import { type TestDatabase, testDrivers } from './support/databases.js';
+import { testDrivers } from './support/databases.js';
 import { seedUser } from './support/seed.js';
 import { startServer, type TestServer } from './support/server.js';
+import { useServerOn } from './support/suite.js';
 
 /** The zod issue paths of a BAD_REQUEST, dotted. */
 const issuePaths = (error: { data: unknown }) =>
@@ -29,24 +30,11 @@ const rejection = (promise: Promise<unknown>) =>
 describe.each(testDrivers)(
   'GET /users/2147483648 and NUL (\\u0000) in firstName/lastName (breaker report) on $name',
   (driver) => {
-    let database: TestDatabase;
-    let server: TestServer;
-
-    beforeAll(async () => {
-      database = await driver.open();
-      server = await startServer(database.handle);
-    });
-    afterAll(async () => {
-      await server?.[Symbol.asyncDispose]();
-      await database?.[Symbol.asyncDispose]();
-    });
-    beforeEach(async () => {
-      await database.reset();
-    });
+    const suite = useServerOn(driver);
 
     const admin = async () => {
-      const row = await seedUser(database.handle, { email: 'admin@example.com', role: 'admin' });
-      return (await server.login({ id: row.id, role: 'admin' })).client;
+      const row = await seedUser(suite.database.handle, { email: 'admin@example.com', role: 'admin' });
+      return (await suite.server.login({ id: row.id, role: 'admin' })).client;
     };
 
     it('answers BAD_REQUEST naming the id for 2147483648 on byId, update and delete', async () => {
@@ -62,7 +50,7 @@ describe.each(testDrivers)(
     });
 
     it('answers BAD_REQUEST naming the field for NUL in firstName or lastName, on create and updates', async () => {
-      const anonymous = server.client();
+      const anonymous = suite.server.client();
       const created = await expectTRPCError(
         anonymous.users.create.mutate({ email: 'ada@example.com', password: 'correct horse', firstName: 'Ada\u0000' }),
         'BAD_REQUEST',
@@ -78,7 +66,7 @@ describe.each(testDrivers)(
     it('answers BAD_REQUEST naming the email for NUL in it or more than 254 characters', async () => {
       for (const email of ['ada\u0000@example.com', `${'a'.repeat(243)}@example.com`]) {
         const error = await expectTRPCError(
-          server.client().users.create.mutate({ email, password: 'correct horse' }),
+          suite.server.client().users.create.mutate({ email, password: 'correct horse' }),
           'BAD_REQUEST',
         );
         expect(issuePaths(error)).toEqual(['email']);
@@ -87,7 +75,7 @@ describe.each(testDrivers)(
 
     it('maps the database’s own data exceptions (22003, 22021) to BAD_REQUEST Invalid value', async () => {
       // Straight through the repository, past the contract: what the backstop catches.
-      const users = new UsersRepository(database.handle.db);
+      const users = new UsersRepository(suite.database.handle.db);
       const overflow = await rejection(users.findById(2_147_483_648));
       const nul = await rejection(
         users.create({ email: 'nul@example.com', firstName: 'Ada\u0000', passwordHash: 'not-a-real-hash' }),
@@ -100,8 +88,8 @@ describe.each(testDrivers)(
     });
 
     it('never sent a stack, SQL or driver text in any response', () => {
-      for (const body of server.responses) expectNoSecrets(body);
-      expect(server.responses.join('\n')).not.toMatch(/out of range|byte sequence|select|insert into/i);
+      for (const body of suite.server.responses) expectNoSecrets(body);
+      expect(suite.server.responses.join('\n')).not.toMatch(/out of range|byte sequence|select|insert into/i);
     });
   },
 );

@@ -1,47 +1,34 @@
 import { createHash } from 'node:crypto';
 import { IssuedSession } from '@basis/contracts';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refreshTokens, sessions } from '../src/db/schema.js';
 import { expectNoSecrets, expectTRPCError } from './support/assertions.js';
-import { type TestDatabase, testDrivers } from './support/databases.js';
+import { testDrivers } from './support/databases.js';
 import { SEED_PASSWORD, seedUser } from './support/seed.js';
-import { startServer, type TestServer } from './support/server.js';
+import { useServerOn } from './support/suite.js';
 
 const TTL = 3600;
 const TOKEN_SHAPE = /^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/;
 
 describe.each(testDrivers)('credentials and refresh sessions on $name', (driver) => {
-  let database: TestDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    database = await driver.open();
-    server = await startServer(database.handle);
-  });
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await database?.[Symbol.asyncDispose]();
-  });
-  beforeEach(async () => {
-    await database.reset();
-  });
+  const suite = useServerOn(driver);
 
   /** The gateway's view: an internal client acting for nobody. */
-  const gateway = () => server.client().internal;
+  const gateway = () => suite.server.client().internal;
   const liveSessions = (userId: number) =>
-    database.handle.db.$count(sessions, and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
-  const storedTokens = () => database.handle.db.select().from(refreshTokens);
+    suite.database.handle.db.$count(sessions, and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+  const storedTokens = () => suite.database.handle.db.select().from(refreshTokens);
 
   describe('verifyCredentials', () => {
     it('returns the user for a correct email and password, whatever the email’s case and spacing', async () => {
-      const row = await seedUser(database.handle, { email: 'ada@example.com' });
+      const row = await seedUser(suite.database.handle, { email: 'ada@example.com' });
       const user = await gateway().verifyCredentials.mutate({ email: ' ADA@example.com ', password: SEED_PASSWORD });
       expect(user).toMatchObject({ id: row.id, email: 'ada@example.com' });
     });
 
     it('answers UNAUTHORIZED with one message for a wrong password and for an unknown email', async () => {
-      await seedUser(database.handle, { email: 'ada@example.com' });
+      await seedUser(suite.database.handle, { email: 'ada@example.com' });
       const wrong = await expectTRPCError(
         gateway().verifyCredentials.mutate({ email: 'ada@example.com', password: 'wrong password' }),
         'UNAUTHORIZED',
@@ -54,7 +41,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
     });
 
     it('answers FORBIDDEN for the correct password of an inactive user, UNAUTHORIZED for a wrong one', async () => {
-      await seedUser(database.handle, { email: 'ada@example.com', isActive: false });
+      await seedUser(suite.database.handle, { email: 'ada@example.com', isActive: false });
       await expectTRPCError(
         gateway().verifyCredentials.mutate({ email: 'ada@example.com', password: SEED_PASSWORD }),
         'FORBIDDEN',
@@ -68,7 +55,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
   describe('createSession', () => {
     it('issues a `<sessionId>.<secret>` token and stores only the SHA-256 of its secret', async () => {
-      const row = await seedUser(database.handle, { email: 'ada@example.com' });
+      const row = await seedUser(suite.database.handle, { email: 'ada@example.com' });
       const before = Date.now();
       const issued = await gateway().createSession.mutate({ userId: row.id, ttlSeconds: TTL });
       expect(IssuedSession.parse(issued)).toEqual(issued);
@@ -87,7 +74,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
     it('answers NOT_FOUND for an unknown user and FORBIDDEN for an inactive one', async () => {
       await expectTRPCError(gateway().createSession.mutate({ userId: 424242, ttlSeconds: TTL }), 'NOT_FOUND');
-      const row = await seedUser(database.handle, { email: 'ada@example.com', isActive: false });
+      const row = await seedUser(suite.database.handle, { email: 'ada@example.com', isActive: false });
       await expectTRPCError(gateway().createSession.mutate({ userId: row.id, ttlSeconds: TTL }), 'FORBIDDEN');
     });
 
@@ -98,13 +85,13 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
   describe('rotateSession', () => {
     const open = async () => {
-      const row = await seedUser(database.handle, { email: 'ada@example.com' });
+      const row = await seedUser(suite.database.handle, { email: 'ada@example.com' });
       return { row, issued: await gateway().createSession.mutate({ userId: row.id, ttlSeconds: TTL }) };
     };
 
     it('returns a new token in the same session with the current user, and the old one stops working', async () => {
       const { row, issued } = await open();
-      await server
+      await suite.server
         .client({ id: row.id, role: 'user', sessionId: issued.sessionId })
         .users.updateMe.mutate({ firstName: 'Augusta' });
       const rotated = await gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL });
@@ -160,7 +147,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
         await expectTRPCError(gateway().rotateSession.mutate({ refreshToken, ttlSeconds: TTL }), 'UNAUTHORIZED');
       }
 
-      await database.handle.db.execute(sql`update refresh_tokens set expires_at = now() - interval '1 second'`);
+      await suite.database.handle.db.execute(sql`update refresh_tokens set expires_at = now() - interval '1 second'`);
       await expectTRPCError(
         gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL }),
         'UNAUTHORIZED',
@@ -176,7 +163,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
     it('answers UNAUTHORIZED once the user is deactivated', async () => {
       const { row, issued } = await open();
-      await database.handle.db.execute(sql`update users set is_active = false where id = ${row.id}`);
+      await suite.database.handle.db.execute(sql`update users set is_active = false where id = ${row.id}`);
       await expectTRPCError(
         gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL }),
         'UNAUTHORIZED',
@@ -186,7 +173,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
   describe('revokeSession and revokeUserSessions', () => {
     it('revokes a session idempotently and ignores unknown or malformed tokens', async () => {
-      const row = await seedUser(database.handle, { email: 'ada@example.com' });
+      const row = await seedUser(suite.database.handle, { email: 'ada@example.com' });
       const issued = await gateway().createSession.mutate({ userId: row.id, ttlSeconds: TTL });
       await expect(gateway().revokeSession.mutate({ refreshToken: issued.refreshToken })).resolves.toBeUndefined();
       await expect(gateway().revokeSession.mutate({ refreshToken: issued.refreshToken })).resolves.toBeUndefined();
@@ -195,7 +182,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
     });
 
     it('revokes every session of a user except the one named, and reports how many', async () => {
-      const row = await seedUser(database.handle, { email: 'ada@example.com' });
+      const row = await seedUser(suite.database.handle, { email: 'ada@example.com' });
       const issued = [];
       for (let i = 0; i < 3; i++)
         issued.push(await gateway().createSession.mutate({ userId: row.id, ttlSeconds: TTL }));
@@ -211,7 +198,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
   describe('session revocation by user updates', () => {
     const withSessions = async (role: 'user' | 'admin' = 'user') => {
-      const row = await seedUser(database.handle, { email: `${role}-${Math.random()}@example.com`, role });
+      const row = await seedUser(suite.database.handle, { email: `${role}-${Math.random()}@example.com`, role });
       const a = await gateway().createSession.mutate({ userId: row.id, ttlSeconds: TTL });
       const b = await gateway().createSession.mutate({ userId: row.id, ttlSeconds: TTL });
       return { row, a, b };
@@ -219,7 +206,7 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
     it('keeps the caller’s session but revokes the others when updateMe sets a new password', async () => {
       const { row, a, b } = await withSessions();
-      const client = server.client({ id: row.id, role: 'user', sessionId: a.sessionId });
+      const client = suite.server.client({ id: row.id, role: 'user', sessionId: a.sessionId });
       await client.users.updateMe.mutate({ password: 'a brand new password' });
       await expect(
         gateway().rotateSession.mutate({ refreshToken: a.refreshToken, ttlSeconds: TTL }),
@@ -235,15 +222,15 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
     it('keeps every session when updateMe changes only names', async () => {
       const { row, a } = await withSessions();
-      await server
+      await suite.server
         .client({ id: row.id, role: 'user', sessionId: a.sessionId })
         .users.updateMe.mutate({ lastName: 'Byron' });
       expect(await liveSessions(row.id)).toBe(2);
     });
 
     it('revokes every session when an admin sets a new password, deactivates or changes the role', async () => {
-      const adminRow = await seedUser(database.handle, { email: 'admin@example.com', role: 'admin' });
-      const { client: adminClient } = await server.login({ id: adminRow.id, role: 'admin' });
+      const adminRow = await seedUser(suite.database.handle, { email: 'admin@example.com', role: 'admin' });
+      const { client: adminClient } = await suite.server.login({ id: adminRow.id, role: 'admin' });
       for (const change of [{ password: 'another new password' }, { isActive: false }, { role: 'admin' as const }]) {
         const { row } = await withSessions();
         await adminClient.users.update.mutate({ id: row.id, firstName: 'Kept', ...change });
@@ -256,14 +243,16 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
 
     it('deletes a user’s sessions and refresh tokens with the user', async () => {
       const { row, a } = await withSessions();
-      await server.client({ id: row.id, role: 'user', sessionId: a.sessionId }).users.delete.mutate({ id: row.id });
+      await suite.server
+        .client({ id: row.id, role: 'user', sessionId: a.sessionId })
+        .users.delete.mutate({ id: row.id });
       expect(await storedTokens()).toEqual([]);
-      expect(await database.handle.db.$count(sessions)).toBe(0);
+      expect(await suite.database.handle.db.$count(sessions)).toBe(0);
     });
   });
 
   it('never sent a password hash, an argon2 string or a stack trace in any response', () => {
-    expect(server.responses.length).toBeGreaterThan(20);
-    for (const body of server.responses) expectNoSecrets(body);
+    expect(suite.server.responses.length).toBeGreaterThan(20);
+    for (const body of suite.server.responses) expectNoSecrets(body);
   });
 });

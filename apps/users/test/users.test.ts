@@ -1,38 +1,25 @@
 import { User, UserPage } from '@basis/contracts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectNoSecrets, expectTRPCError } from './support/assertions.js';
-import { type TestDatabase, testDrivers } from './support/databases.js';
+import { testDrivers } from './support/databases.js';
 import { seedUser } from './support/seed.js';
-import { startServer, type TestServer } from './support/server.js';
+import { useServerOn } from './support/suite.js';
 
 describe.each(testDrivers)('users procedures on $name', (driver) => {
-  let database: TestDatabase;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    database = await driver.open();
-    server = await startServer(database.handle);
-  });
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await database?.[Symbol.asyncDispose]();
-  });
-  beforeEach(async () => {
-    await database.reset();
-  });
+  const suite = useServerOn(driver);
 
   const admin = async () => {
-    const row = await seedUser(database.handle, { email: 'admin@example.com', role: 'admin' });
-    return { row, ...(await server.login({ id: row.id, role: 'admin' })) };
+    const row = await seedUser(suite.database.handle, { email: 'admin@example.com', role: 'admin' });
+    return { row, ...(await suite.server.login({ id: row.id, role: 'admin' })) };
   };
   const member = async (email = 'ada@example.com') => {
-    const row = await seedUser(database.handle, { email });
-    return { row, ...(await server.login({ id: row.id, role: 'user' })) };
+    const row = await seedUser(suite.database.handle, { email });
+    return { row, ...(await suite.server.login({ id: row.id, role: 'user' })) };
   };
 
   describe('create', () => {
     it('creates a user with a trimmed, lower-cased email and returns the public User shape', async () => {
-      const user = await server
+      const user = await suite.server
         .client()
         .users.create.mutate({ email: '  Ada@Example.COM ', password: 'correct horse', firstName: 'Ada' });
       expect(User.parse(user)).toEqual(user);
@@ -45,7 +32,7 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
 
     it('rejects an invalid email and a short password with BAD_REQUEST and the zod issues', async () => {
       const error = await expectTRPCError(
-        server.client().users.create.mutate({ email: 'not-an-email', password: 'short' }),
+        suite.server.client().users.create.mutate({ email: 'not-an-email', password: 'short' }),
         'BAD_REQUEST',
       );
       const paths = (error.data as { issues?: { path: string[] }[] }).issues?.map((issue) => issue.path.join('.'));
@@ -54,7 +41,7 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
 
     it('rejects a password longer than 128 characters with BAD_REQUEST', async () => {
       await expectTRPCError(
-        server.client().users.create.mutate({ email: 'long@example.com', password: 'x'.repeat(129) }),
+        suite.server.client().users.create.mutate({ email: 'long@example.com', password: 'x'.repeat(129) }),
         'BAD_REQUEST',
       );
     });
@@ -63,7 +50,7 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
       await member('grace@example.com');
       for (const email of ['GRACE@example.com', '  grace@example.com  ', ' Grace@Example.Com']) {
         await expectTRPCError(
-          server.client().users.create.mutate({ email, password: 'correct horse' }),
+          suite.server.client().users.create.mutate({ email, password: 'correct horse' }),
           'CONFLICT',
           'Email already registered',
         );
@@ -71,7 +58,7 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
     });
 
     it('gives exactly one success and 49 CONFLICT for 50 concurrent creates of one email', async () => {
-      const client = server.client();
+      const client = suite.server.client();
       const results = await Promise.allSettled(
         Array.from({ length: 50 }, (_, i) =>
           client.users.create.mutate({
@@ -96,9 +83,9 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
     it('lists users ordered by id with the total, limit and offset', async () => {
       const rows = [];
       for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) {
-        rows.push(await seedUser(database.handle, { email }));
+        rows.push(await seedUser(suite.database.handle, { email }));
       }
-      const { client } = await server.login({ id: rows[0]?.id ?? 0, role: 'user' });
+      const { client } = await suite.server.login({ id: rows[0]?.id ?? 0, role: 'user' });
       const page = await client.users.list.query({ limit: 2, offset: 1 });
       expect(UserPage.parse(page)).toEqual(page);
       expect(page).toMatchObject({ total: 3, limit: 2, offset: 1 });
@@ -118,7 +105,7 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
     });
 
     it('refuses a call that acts for no user with UNAUTHORIZED', async () => {
-      await expectTRPCError(server.client().users.list.query({}), 'UNAUTHORIZED');
+      await expectTRPCError(suite.server.client().users.list.query({}), 'UNAUTHORIZED');
     });
   });
 
@@ -130,12 +117,12 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
 
     it('answers UNAUTHORIZED when the acting user no longer exists', async () => {
       const { client } = await member();
-      await database.handle.db.execute('delete from users');
+      await suite.database.handle.db.execute('delete from users');
       await expectTRPCError(client.users.me.query(), 'UNAUTHORIZED', 'Session expired or revoked');
     });
 
     it('refuses a call that acts for no user with UNAUTHORIZED', async () => {
-      await expectTRPCError(server.client().users.me.query(), 'UNAUTHORIZED');
+      await expectTRPCError(suite.server.client().users.me.query(), 'UNAUTHORIZED');
     });
   });
 
@@ -162,7 +149,7 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
     });
 
     it('refuses a call that acts for no user with UNAUTHORIZED', async () => {
-      await expectTRPCError(server.client().users.updateMe.mutate({ firstName: 'x' }), 'UNAUTHORIZED');
+      await expectTRPCError(suite.server.client().users.updateMe.mutate({ firstName: 'x' }), 'UNAUTHORIZED');
     });
   });
 
@@ -237,13 +224,13 @@ describe.each(testDrivers)('users procedures on $name', (driver) => {
     });
 
     it('refuses a call that acts for no user with UNAUTHORIZED', async () => {
-      await expectTRPCError(server.client().users.delete.mutate({ id: 1 }), 'UNAUTHORIZED');
+      await expectTRPCError(suite.server.client().users.delete.mutate({ id: 1 }), 'UNAUTHORIZED');
     });
   });
 
   // Runs last in this block: it inspects every body the server sent during the tests above.
   it('never sent a password hash, an argon2 string or a stack trace in any response', () => {
-    expect(server.responses.length).toBeGreaterThan(20);
-    for (const body of server.responses) expectNoSecrets(body);
+    expect(suite.server.responses.length).toBeGreaterThan(20);
+    for (const body of suite.server.responses) expectNoSecrets(body);
   });
 });
