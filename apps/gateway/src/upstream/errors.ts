@@ -100,6 +100,32 @@ function answeredStatus(error: TRPCClientError<never>): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/** 503 SERVICE_UNAVAILABLE with `Retry-After`: the upstream is down, closing, or its circuit is open. */
+function unavailable(
+  service: string,
+  cause: unknown,
+  outcome: 'unavailable' | 'circuit_open' = 'unavailable',
+  retryAfterSeconds = UNAVAILABLE_RETRY_AFTER_SECONDS,
+): UpstreamFailure {
+  return new UpstreamFailure({
+    code: 'SERVICE_UNAVAILABLE',
+    message: `The ${service} service is unavailable`,
+    outcome,
+    retryAfterSeconds,
+    cause,
+  });
+}
+
+/** 504 GATEWAY_TIMEOUT: no answer within `UPSTREAM_TIMEOUT_MS`. */
+function timedOut(service: string, cause: unknown): UpstreamFailure {
+  return new UpstreamFailure({
+    code: 'GATEWAY_TIMEOUT',
+    message: `The ${service} service did not answer in time`,
+    outcome: 'timeout',
+    cause,
+  });
+}
+
 /**
  * THE table from an upstream call's failure to the gateway's answer:
  *
@@ -121,22 +147,16 @@ function answeredStatus(error: TRPCClientError<never>): number | undefined {
  */
 export function toUpstreamFailure(error: unknown, service: string, retryAfterSeconds?: number): UpstreamFailure {
   if (isBrokenCircuitError(error)) {
-    return new UpstreamFailure({
-      code: 'SERVICE_UNAVAILABLE',
-      message: `The ${service} service is unavailable`,
-      outcome: 'circuit_open',
-      retryAfterSeconds: Math.max(1, retryAfterSeconds ?? UNAVAILABLE_RETRY_AFTER_SECONDS),
-      cause: error,
-    });
+    return unavailable(
+      service,
+      error,
+      'circuit_open',
+      Math.max(1, retryAfterSeconds ?? UNAVAILABLE_RETRY_AFTER_SECONDS),
+    );
   }
   // Not cockatiel's isTaskCancelledError: in 3.2.1 it tests for the bulkhead flag instead.
   if (error instanceof TaskCancelledError) {
-    return new UpstreamFailure({
-      code: 'GATEWAY_TIMEOUT',
-      message: `The ${service} service did not answer in time`,
-      outcome: 'timeout',
-      cause: error,
-    });
+    return timedOut(service, error);
   }
   if (error instanceof TRPCClientError) {
     const code = upstreamCode(error);
@@ -151,33 +171,16 @@ export function toUpstreamFailure(error: unknown, service: string, retryAfterSec
     }
     if (code === undefined && answeredStatus(error) === 503) {
       // The upstream said it is unavailable (overloaded, or closing), just not in tRPC's words.
-      return new UpstreamFailure({
-        code: 'SERVICE_UNAVAILABLE',
-        message: `The ${service} service is unavailable`,
-        outcome: 'unavailable',
-        retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
-        cause: error,
-      });
+      return unavailable(service, error);
     }
     if (code === undefined) {
       for (const link of causeChain(error.cause)) {
         const errno = errorCodeOf(link);
         if (typeof errno === 'string' && UNREACHABLE_CODES.has(errno)) {
-          return new UpstreamFailure({
-            code: 'SERVICE_UNAVAILABLE',
-            message: `The ${service} service is unavailable`,
-            outcome: 'unavailable',
-            retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
-            cause: error,
-          });
+          return unavailable(service, error);
         }
         if (link instanceof Error && (link.name === 'TimeoutError' || link.name === 'AbortError')) {
-          return new UpstreamFailure({
-            code: 'GATEWAY_TIMEOUT',
-            message: `The ${service} service did not answer in time`,
-            outcome: 'timeout',
-            cause: error,
-          });
+          return timedOut(service, error);
         }
       }
     }
