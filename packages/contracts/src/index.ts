@@ -9,10 +9,12 @@ export {
   type RestRoute,
 } from './contract.js';
 export { type AuthContract, authContract } from './procedures/auth.js';
+export { type PostsContract, postsContract } from './procedures/posts.js';
 export { type UsersContract, usersContract } from './procedures/users.js';
 export { type UsersInternalContract, usersInternalContract } from './procedures/users-internal.js';
 export * from './schemas/auth.js';
 export * from './schemas/error.js';
+export * from './schemas/post.js';
 export * from './schemas/user.js';
 export {
   REQUEST_ID_HEADER,
