@@ -131,6 +131,7 @@ describe('the stack in docker-compose.yml', () => {
     expect(gateway.environment).toMatchObject({
       PORT: '8001',
       USERS_SERVICE_URL: 'http://users:8002',
+      POSTS_SERVICE_URL: 'http://posts:8003',
       REDIS_URL: 'redis://redis:6379',
     });
     expect(gateway.depends_on).toEqual({

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { services } from './services.js';
+import { serviceUrlVariable } from './upstream/service.js';
 
 /** Development-only secrets: used when a secret is unset outside production, with a warning. */
 export const DEV_SECRETS = {
@@ -13,6 +15,16 @@ type SecretName = keyof typeof DEV_SECRETS;
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+type ServiceName = keyof typeof services & string;
+/** The variable naming a declared service's origin: `users` → `USERS_SERVICE_URL`. */
+type ServiceUrlVariable<N extends string> = `${Uppercase<N>}_SERVICE_URL`;
+
+/** `<NAME>_SERVICE_URL` for every service declared in services.ts, defaulting to its declared `url`. */
+const serviceUrlShape = Object.fromEntries(
+  Object.entries(services).map(([name, service]) => [serviceUrlVariable(name), httpUrl.default(service.url)]),
+) as { [N in ServiceName as ServiceUrlVariable<N>]: z.ZodDefault<typeof httpUrl> };
 
 /**
  * The gateway's environment, as SPEC.md lists it. Secrets are optional here: {@link parseEnv}
@@ -22,7 +34,7 @@ export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: port.default(8001),
   HOST: z.string().min(1).default('0.0.0.0'),
-  USERS_SERVICE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8002'),
+  ...serviceUrlShape,
   JWT_SECRET: z.string().optional(),
   /** Access token lifetime in seconds. */
   ACCESS_TOKEN_TTL: positiveInt.default(900),
@@ -90,6 +102,17 @@ export function parseEnv(source: Record<string, string | undefined>): { env: Env
   }
   if (problems.length > 0) throw new EnvError(`Invalid gateway environment:\n  ${problems.join('\n  ')}`);
   return { env: { ...parsed, ...secrets }, warnings };
+}
+
+/**
+ * Each declared service's origin by service name, from its `<NAME>_SERVICE_URL`.
+ * @returns e.g. `{ users: 'http://127.0.0.1:8002', posts: 'http://127.0.0.1:8003' }`
+ */
+export function serviceUrls(env: Env): Record<string, string> {
+  const values = env as unknown as Record<string, string>;
+  return Object.fromEntries(
+    Object.keys(services).map((name) => [name, values[serviceUrlVariable(name)] ?? services[name as ServiceName].url]),
+  );
 }
 
 /**

@@ -21,6 +21,10 @@ const SHARED_ERRORS = {
   internal: [500, 'Internal server error'],
   badGateway: [502, 'The upstream service gave an invalid response'],
   unavailable: [503, 'The upstream service is unreachable, or its circuit breaker is open'],
+  unavailableProtected: [
+    503,
+    'The upstream service is unreachable, or its circuit breaker is open; or the users service cannot confirm the session (checks fail closed)',
+  ],
   timeout: [504, 'The upstream service did not answer in time'],
 } as const satisfies Record<string, readonly [number, string]>;
 
@@ -91,7 +95,7 @@ export function errorStatuses(route: PublishedRoute): Map<number, string> {
   if (route.protect) add(SHARED_ERRORS.unauthenticated);
   add(SHARED_ERRORS.internal);
   add(SHARED_ERRORS.badGateway);
-  add(SHARED_ERRORS.unavailable);
+  add(route.protect ? SHARED_ERRORS.unavailableProtected : SHARED_ERRORS.unavailable);
   add(SHARED_ERRORS.timeout);
   return new Map([...statuses].sort(([a], [b]) => a - b));
 }
@@ -126,6 +130,14 @@ function postProcessOperation(doc: OpenAPIObject, operation: Operation, route: P
     responses['204'] = { description: 'No content' };
   } else if (success) {
     withExample(doc, success.content?.['application/json']);
+    if (route.rest.headers) {
+      success.headers = Object.fromEntries(
+        Object.entries(route.rest.headers).map(([name, description]) => [
+          name,
+          { description, schema: { type: 'string' } },
+        ]),
+      );
+    }
     responses[String(route.rest.successStatus)] = success;
   }
   for (const [status, description] of errorStatuses(route))

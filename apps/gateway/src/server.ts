@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { usersInternalContract } from '@basis/contracts';
 import helmet from '@fastify/helmet';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
@@ -13,8 +20,9 @@ import {
   DEFAULT_AUTH_RATE_LIMIT,
   untilRedisReady,
 } from './auth/rate-limit.js';
+import { createSessionVerifier } from './auth/sessions.js';
 import { registerDocs } from './docs/index.js';
-import type { Env } from './env.js';
+import { type Env, serviceUrls } from './env.js';
 import { registerCors } from './http/cors.js';
 import { clientErrorHandler, registerErrorEnvelope } from './http/error-envelope.js';
 import { registerHealth } from './http/health.js';
@@ -26,8 +34,10 @@ import { restResponseMeta, trpcResponseMeta } from './http/response-meta.js';
 import { buildOpenApiDocument, REST_BASE_PATH } from './openapi.js';
 import { appRouter } from './router.js';
 import { matchRoute, publishedRoutes } from './routers/published-routes.js';
+import { services } from './services.js';
 import { type GatewayContext, mergeRouters, router } from './trpc.js';
-import { createUsersClient, type UsersClientOptions } from './upstream/users-client.js';
+import type { UpstreamOptions } from './upstream/client.js';
+import { createUpstreams } from './upstream/registry.js';
 
 /** The largest request body accepted, in bytes (1 MiB); larger ones get 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -37,10 +47,14 @@ export interface GatewayOptions {
   env: Env;
   /** Limits on the `auth.access` and `auth.refresh` procedures; {@link DEFAULT_AUTH_RATE_LIMIT} by default. */
   authRateLimit?: Omit<AuthRateLimitOptions, 'redis'>;
-  /** Circuit breaker tuning for the users client. */
-  breaker?: UsersClientOptions['breaker'];
+  /** Circuit breaker tuning for every upstream client. */
+  breaker?: UpstreamOptions['breaker'];
+  /** Per-service timeouts in milliseconds, over the declared ones (e.g. `{ posts: 300 }` in tests). */
+  upstreamTimeoutsMs?: Record<string, number>;
+  /** How long a session check is reused, in milliseconds (auth/sessions.ts); 2000 by default. */
+  sessionCacheMs?: number;
   /**
-   * Extra routers mounted beside `users` and `auth` (REST, OpenAPI and tRPC alike), e.g. a
+   * Extra routers mounted beside the published ones (REST, OpenAPI and tRPC alike), e.g. a
    * router generated from another contract with `fromContract`.
    */
   routers?: Record<string, AnyTRPCRouter>;
@@ -58,7 +72,7 @@ function packageVersion(): string {
  * Builds the gateway (not yet listening): REST under `/api/v1` (trpc-to-openapi), the same
  * router under `/trpc`, `GET /openapi.json` with `/docs` and `/redoc`, `/healthz`, `/readyz`, `/metrics`, with the
  * error envelope, request ids, auth rate limits, CORS and security headers. Nothing connects
- * to the users service at start, so it starts whatever state that service is in.
+ * to any upstream service at start, so it starts whatever state they are in.
  * @returns the Fastify instance; `listen` on it, `close` it when done (closes the upstream client and Redis)
  */
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
@@ -81,12 +95,27 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const gatewayRouter = options.routers ? mergeRouters(appRouter, router(options.routers)) : appRouter;
   const routes = publishedRoutes(gatewayRouter);
   const metrics = createMetrics();
-  const users = createUsersClient({
-    baseUrl: env.USERS_SERVICE_URL,
+  // Every declared service (services.ts): its client, breaker, timeout, metrics label and probe.
+  const upstreams = createUpstreams({
+    services,
+    urls: serviceUrls(env),
+    defaultTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     serviceTokenSecret: env.SERVICE_TOKEN_SECRET,
-    timeoutMs: env.UPSTREAM_TIMEOUT_MS,
     ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.upstreamTimeoutsMs ? { timeoutsMs: options.upstreamTimeoutsMs } : {}),
     onOutcome: metrics.observeUpstream,
+  });
+  metrics.watchCircuits(() =>
+    Object.entries(upstreams.byName).map(([name, upstream]) => [name, upstream.isCircuitOpen()] as [string, boolean]),
+  );
+  // Revocation on every route of every service: each protected call checks its session (≤ 2 s cache).
+  const sessions = createSessionVerifier({
+    ...(options.sessionCacheMs !== undefined ? { ttlMs: options.sessionCacheMs } : {}),
+    lookup: (actor, requestId) =>
+      upstreams.call({ actor: null, requestId }, usersInternalContract.sessionActor, {
+        sessionId: actor.sessionId,
+        userId: actor.id,
+      }),
   });
   // Commands fail after one retry; while Redis is not ready the limiter counts in memory instead
   // (auth/rate-limit.ts): a Redis outage must neither lock every user out nor lift the limit.
@@ -96,7 +125,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     : undefined;
   redis?.on('error', (error) => app.log.warn({ err: error }, 'redis error'));
   app.addHook('onClose', async () => {
-    users.close();
+    upstreams.close();
     redis?.disconnect();
   });
 
@@ -116,7 +145,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   };
 
   /** The context of every procedure call, over REST and tRPC alike: who is calling, and with what. */
-  const createContext = ({ req }: { req: FastifyRequest }): GatewayContext => {
+  const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }): GatewayContext => {
     const bearer = readBearer(req.headers.authorization);
     let actor: GatewayContext['actor'] = null;
     let credentials: GatewayContext['credentials'] = bearer.kind === 'malformed' ? 'invalid' : bearer.kind;
@@ -132,7 +161,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       requestId: req.id,
       actor,
       credentials,
-      upstreams: { users },
+      upstreams,
+      sessions,
+      setResponseHeader: (name, value) => void res.header(name, value),
       tokens,
       clientIp: req.ip,
       rateLimits,
@@ -167,7 +198,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     const route = matchRoute(routes, method, path);
     return route ? `${REST_BASE_PATH}${route.rest.path}` : 'unmatched';
   });
-  registerHealth(app, { usersServiceUrl: env.USERS_SERVICE_URL, timeoutMs: env.UPSTREAM_TIMEOUT_MS });
+  registerHealth(app, upstreams);
 
   const document = buildOpenApiDocument(gatewayRouter, packageVersion());
   app.get('/openapi.json', async () => document);

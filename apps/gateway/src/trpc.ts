@@ -5,16 +5,26 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { AccessTokenOptions } from './auth/access-tokens.js';
 import { type BearerCredentials, bearerChallenge } from './auth/bearer.js';
 import type { AuthRateLimiter } from './auth/rate-limit.js';
-import type { CallContext, UsersClient } from './upstream/users-client.js';
+import type { SessionVerifier } from './auth/sessions.js';
+import type { CallContext } from './upstream/client.js';
+import type { Upstreams } from './upstream/registry.js';
 
 /** What every gateway procedure sees about its request. */
 export interface GatewayContext {
   requestId: string;
-  /** The verified caller, or `null` (no token, or a token that failed verification). */
+  /**
+   * The caller: `null` without a valid token. On protected procedures, the live actor of the token's
+   * session (current role); elsewhere what the token claims, unchecked against the session.
+   */
   actor: Required<Actor> | null;
   /** How the request presented credentials: decides 401's `WWW-Authenticate` error parameter. */
   credentials: BearerCredentials['kind'] | 'invalid';
-  upstreams: { users: UsersClient };
+  /** Every upstream service, by name, and typed calls built from the contracts. */
+  upstreams: Upstreams;
+  /** Checks an access token's session against the users service (cached ≤ 2 s per session). */
+  sessions: SessionVerifier;
+  /** Sets a header on this request's response (a composed answer's `x-basis-partial`). */
+  setResponseHeader(name: string, value: string): void;
   tokens: AccessTokenOptions & { refreshTtlSeconds: number };
   /** The client's address (Fastify's `request.ip`), for the credential procedures' rate limits. */
   clientIp: string;
@@ -69,11 +79,17 @@ export class BearerChallenge extends Error {
   }
 }
 
+/** Message of the 401 for a token whose session was revoked or whose user was deactivated or deleted. */
+export const SESSION_REVOKED = 'Session expired or revoked';
+
 /**
  * A procedure that needs an authenticated caller: no token, a malformed one, or one that
  * fails verification (bad signature, `alg: none`, expired, wrong issuer or audience, a
- * refresh token) gives 401 UNAUTHORIZED with a `Bearer` challenge; so does a valid token whose
- * session the users service no longer honours (`error="invalid_token"`).
+ * refresh token) gives 401 UNAUTHORIZED with a `Bearer` challenge. A valid token's session is
+ * then checked with the users service (auth/sessions.ts, cached ≤ 2 s): a revoked session, or a
+ * deactivated or deleted user, gives 401 `error="invalid_token"` on every route of every service,
+ * and the procedure sees the live actor (current role). When the session cannot be checked (users
+ * unreachable, slow or broken) the call fails closed with that failure (503/504/502).
  * @see RFC 6750 §3.1
  */
 export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
@@ -85,9 +101,17 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
       cause: new BearerChallenge(bearerChallenge(sent)),
     });
   }
-  const result = await next({ ctx: { ...ctx, actor: ctx.actor } });
-  // The token verified here, but the users service found its session revoked or its user
-  // deactivated or deleted: to the client, that access token is now invalid.
+  const live = await ctx.sessions.verify(ctx.actor, ctx.requestId);
+  if (live === null) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: SESSION_REVOKED,
+      cause: new BearerChallenge(bearerChallenge(true)),
+    });
+  }
+  const result = await next({ ctx: { ...ctx, actor: live } });
+  // The session was live a moment ago, but a service found it revoked since (or the user
+  // deactivated or deleted): to the client, that access token is now invalid.
   if (!result.ok && result.error.code === 'UNAUTHORIZED' && !(result.error.cause instanceof BearerChallenge)) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',
@@ -103,7 +127,7 @@ export const createCallerFactory = t.createCallerFactory;
 
 /**
  * The upstream call context of a procedure: its caller and request id.
- * @returns what the users client turns into a service token and `x-request-id`
+ * @returns what an upstream client turns into a service token and `x-request-id`
  */
 export function callContext(ctx: GatewayContext): CallContext {
   return { actor: ctx.actor, requestId: ctx.requestId };

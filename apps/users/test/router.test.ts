@@ -1,8 +1,25 @@
-import { usersContract, usersInternalContract } from '@basis/contracts';
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import {
+  type ContractRecord,
+  type UsersContract,
+  type UsersInternalContract,
+  usersContract,
+  usersInternalContract,
+} from '@basis/contracts';
+import type { AnyTRPCProcedure, inferProcedureOutput, inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
 import type { UsersRouter } from '../src/index.js';
 import { appRouter } from '../src/router.js';
+
+/** Untransformed outputs (`inferRouterOutputs` serializes, turning `void` into `never`). */
+type ProcedureOutputs<R> = {
+  [K in keyof R as R[K] extends AnyTRPCProcedure ? K : never]: R[K] extends AnyTRPCProcedure
+    ? inferProcedureOutput<R[K]>
+    : never;
+};
+type ContractTypes<C extends ContractRecord, Side extends 'input' | 'output'> = {
+  [K in keyof C]: Side extends 'input' ? z.input<C[K]['input']> : z.output<C[K]['output']>;
+};
 
 describe('the router', () => {
   it('serves exactly the users and internal contracts, each procedure with the contract’s kind', () => {
@@ -26,5 +43,17 @@ describe('the router', () => {
     expectTypeOf<Outputs['users']['byId']>().not.toHaveProperty('passwordHash');
     expectTypeOf<Outputs['internal']['rotateSession']['user']['role']>().toEqualTypeOf<'user' | 'admin'>();
     expectTypeOf<Outputs['internal']['revokeUserSessions']>().toEqualTypeOf<{ revoked: number }>();
+  });
+
+  it('matches the contracts exactly, input and output of every procedure (checked by tsc, not at run time)', () => {
+    // The gateway builds its calls from the contracts alone; this is what keeps the service honest to them.
+    expectTypeOf<inferRouterInputs<UsersRouter>['users']>().toEqualTypeOf<ContractTypes<UsersContract, 'input'>>();
+    expectTypeOf<ProcedureOutputs<UsersRouter['users']>>().toEqualTypeOf<ContractTypes<UsersContract, 'output'>>();
+    expectTypeOf<inferRouterInputs<UsersRouter>['internal']>().toEqualTypeOf<
+      ContractTypes<UsersInternalContract, 'input'>
+    >();
+    expectTypeOf<ProcedureOutputs<UsersRouter['internal']>>().toEqualTypeOf<
+      ContractTypes<UsersInternalContract, 'output'>
+    >();
   });
 });

@@ -26,6 +26,46 @@ export interface RestRoute {
   tags: string[];
   /** The errors this route can answer with, besides the upstream failures every route shares. */
   errors: ErrorResponses;
+  /** Headers a successful answer may carry, each with its description (shown in the OpenAPI document). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * One part of a composed procedure: another procedure the gateway calls for it, with the mapping
+ * from the composed input to the part's input, and whether the composed answer can do without it.
+ */
+export interface CompositionPart {
+  /** The procedure called, an entry of another contract (e.g. `usersContract.byId`). */
+  procedure: ProcedureContract;
+  /** Maps the composed procedure's parsed input to this part's input. */
+  input: (input: never) => unknown;
+  /** Maps this part's output to what the composed answer holds under the part's name; as is by default. */
+  output?: (output: never) => unknown;
+  /**
+   * A required part's failure is the composed answer's failure (its own status: 404, 503, …); an
+   * optional part's failure makes its value `null` and its name is listed in `partial`.
+   */
+  required: boolean;
+  /** Milliseconds to wait for this part, at most the service's own timeout (which applies when unset). */
+  timeoutMs?: number;
+}
+
+/**
+ * Declares one {@link CompositionPart} with its mappings typed from the procedure it calls.
+ * @param procedure the contract entry to call
+ * @param part the input mapping (from the composed input `I`), optional output mapping, `required`, `timeoutMs`
+ * @example part(postsContract.list, { input: (i: { id: number }) => ({ authorId: i.id }), required: false })
+ */
+export function part<P extends ProcedureContract, I, O = z.output<P['output']>>(
+  procedure: P,
+  options: {
+    input: (input: I) => z.input<P['input']>;
+    output?: (output: z.output<P['output']>) => O;
+    required: boolean;
+    timeoutMs?: number;
+  },
+): CompositionPart {
+  return { procedure, ...options } as CompositionPart;
 }
 
 /**
@@ -38,6 +78,11 @@ export interface ProcedureContract<TInput extends z.ZodType = z.ZodType, TOutput
   input: TInput;
   output: TOutput;
   rest?: RestRoute;
+  /**
+   * Set on a gateway-owned procedure composed of others: the gateway calls every part in
+   * parallel and answers `{ [part]: value | null, partial: string[] }` (see {@link CompositionPart}).
+   */
+  compose?: Record<string, CompositionPart>;
 }
 
 /** A named set of procedure contracts, such as every procedure of one service. */

@@ -1,15 +1,24 @@
 export { type AuthorizationResult, authorize } from './authorization.js';
 export {
   type AuthLevel,
+  type CompositionPart,
   type ContractRecord,
   defineContract,
   type ErrorResponses,
   type HttpMethod,
   type ProcedureContract,
+  part,
   type RestRoute,
 } from './contract.js';
 export { type AuthContract, authContract } from './procedures/auth.js';
 export { type PostsContract, postsContract } from './procedures/posts.js';
+export {
+  PARTIAL_HEADER,
+  PROFILE_POSTS,
+  Profile,
+  type ProfilesContract,
+  profilesContract,
+} from './procedures/profiles.js';
 export { type UsersContract, usersContract } from './procedures/users.js';
 export { type UsersInternalContract, usersInternalContract } from './procedures/users-internal.js';
 export * from './schemas/auth.js';

@@ -1,37 +1,55 @@
 import type { FastifyInstance } from 'fastify';
-import { request as httpRequest } from 'undici';
-import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../upstream/errors.js';
+import type { UpstreamState } from '../upstream/client.js';
+import type { Upstreams } from '../upstream/registry.js';
 
-/** What `/readyz` needs: the users service's base URL and how long to wait for it. */
-export interface ReadinessOptions {
-  usersServiceUrl: string;
-  /** Milliseconds to wait for the users service's `/readyz` (`UPSTREAM_TIMEOUT_MS`). */
-  timeoutMs: number;
+/** Seconds a load balancer is told to wait (`Retry-After`) while the gateway drains. */
+const DRAINING_RETRY_AFTER_SECONDS = 5;
+
+/** Longest wait for one upstream's `/readyz`, in milliseconds (readiness probes have short timeouts). */
+const PROBE_TIMEOUT_MS = 1000;
+
+/** Whether each gateway instance is draining (set on shutdown). */
+const draining = new WeakSet<FastifyInstance>();
+
+/**
+ * Marks a gateway as draining: from now on `/readyz` answers 503, so a load balancer stops sending
+ * new requests while in-flight ones finish. Also set when the instance starts closing.
+ * @param app the instance {@link registerHealth} was registered on
+ */
+export function setDraining(app: FastifyInstance): void {
+  draining.add(app);
 }
 
 /**
- * `GET /healthz`: 200 while the process lives (no dependency is checked, so the gateway is
- * healthy whatever state the users service is in). `GET /readyz`: 200 when the users
- * service's own `/readyz` answers 200 within the timeout, else 503 SERVICE_UNAVAILABLE with
- * `Retry-After` (seconds), as for any call the users service cannot serve.
+ * `GET /healthz`: 200 while the process lives. `GET /readyz`: 200 while the gateway can serve,
+ * whatever state its upstreams are in (one service down must not take the routes of the others out
+ * of the load balancer), with each upstream's state in the body:
+ * `{ status: 'ok', upstreams: { users: { state: 'up' | 'down' | 'circuit-open', url } … } }`;
+ * 503 SERVICE_UNAVAILABLE with `Retry-After` only while the gateway drains ({@link setDraining}).
+ * Upstreams are probed in parallel (their own `/readyz`, at most 1 s each); an open circuit is
+ * reported without a probe.
  * @see RFC 9110 §10.2.3 (Retry-After on 503)
  */
-export function registerHealth(app: FastifyInstance, options: ReadinessOptions): void {
-  const readyUrl = `${options.usersServiceUrl.replace(/\/$/, '')}/readyz`;
+export function registerHealth(app: FastifyInstance, upstreams: Upstreams): void {
+  app.addHook('preClose', async () => {
+    setDraining(app);
+  });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
-    try {
-      // undici's request, as for upstream calls: global fetch would load Node's own copy of undici (~2 MB of heap).
-      const response = await httpRequest(readyUrl, { signal: AbortSignal.timeout(options.timeoutMs) });
-      await response.body.dump();
-      if (response.statusCode >= 200 && response.statusCode < 300) return { status: 'ok', upstreams: { users: 'ok' } };
-      request.log.warn({ status: response.statusCode }, 'users service is not ready');
-    } catch (error) {
-      request.log.warn({ err: error }, 'users service is unreachable');
+    const entries = await Promise.all(
+      Object.entries(upstreams.byName).map(async ([name, upstream]) => {
+        const state: UpstreamState = await upstream.probe(Math.min(PROBE_TIMEOUT_MS, upstream.timeoutMs));
+        if (state !== 'up') request.log.warn({ service: name, state }, 'upstream service is not ready');
+        return [name, { state }] as const;
+      }),
+    );
+    const body = { upstreams: Object.fromEntries(entries) };
+    if (draining.has(app)) {
+      return reply
+        .status(503)
+        .header('retry-after', String(DRAINING_RETRY_AFTER_SECONDS))
+        .send({ code: 'SERVICE_UNAVAILABLE', message: 'The gateway is shutting down', status: 'draining', ...body });
     }
-    return reply
-      .status(503)
-      .header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
-      .send({ code: 'SERVICE_UNAVAILABLE', message: 'The users service is not ready' });
+    return { status: 'ok', ...body };
   });
 }

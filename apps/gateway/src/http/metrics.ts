@@ -1,12 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamOutcome } from '../upstream/errors.js';
 
 /** The gateway's Prometheus metrics, in a registry of their own (one per gateway instance). */
 export interface GatewayMetrics {
   registry: Registry;
-  /** Records one upstream call: procedure path (`users.byId`), outcome, duration in seconds. */
-  observeUpstream(procedure: string, outcome: UpstreamOutcome, seconds: number): void;
+  /** Records one upstream call: service name (`users`), procedure path (`internal.sessionActor`), outcome, duration in seconds. */
+  observeUpstream(service: string, procedure: string, outcome: UpstreamOutcome, seconds: number): void;
+  /**
+   * Reports each upstream's circuit as `basis_gateway_upstream_circuit_open{service}` (1 open, 0 not),
+   * read at every scrape.
+   * @param circuits each service's name and whether its circuit is open now
+   */
+  watchCircuits(circuits: () => Iterable<[service: string, open: boolean]>): void;
   /** Records one HTTP response: route template, method, status, duration in seconds. */
   observeHttp(route: string, method: string, status: number, seconds: number): void;
 }
@@ -14,7 +20,7 @@ export interface GatewayMetrics {
 /**
  * Creates the registry: Node's default metrics (`basis_gateway_` prefix), an HTTP request
  * duration histogram labelled by route, method and status, and upstream call counts and
- * durations labelled by service, procedure and outcome.
+ * durations labelled by service (its declared name), procedure and outcome, and each upstream's circuit state.
  */
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
@@ -39,10 +45,23 @@ export function createMetrics(): GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  let circuits: () => Iterable<[string, boolean]> = () => [];
+  new Gauge({
+    name: 'basis_gateway_upstream_circuit_open',
+    help: 'Whether the circuit breaker of an upstream service is open (1) or not (0)',
+    labelNames: ['service'],
+    registers: [registry],
+    collect() {
+      for (const [service, open] of circuits()) this.set({ service }, open ? 1 : 0);
+    },
+  });
   return {
     registry,
-    observeUpstream(procedure, outcome, seconds) {
-      const labels = { service: procedure.split('.')[0] ?? 'unknown', procedure, outcome };
+    watchCircuits(source) {
+      circuits = source;
+    },
+    observeUpstream(service, procedure, outcome, seconds) {
+      const labels = { service, procedure, outcome };
       upstreamCalls.inc(labels);
       upstreamDuration.observe(labels, seconds);
     },

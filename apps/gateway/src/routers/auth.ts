@@ -1,9 +1,9 @@
-import { authContract, type IssuedSession, type TokenResponse } from '@basis/contracts';
+import { authContract, type IssuedSession, type TokenResponse, usersInternalContract } from '@basis/contracts';
 import { signAccessToken } from '../auth/access-tokens.js';
 import { accessKey, type LimitedProcedure, refreshKey, TooManyRequestsError } from '../auth/rate-limit.js';
 import { callContext, type GatewayContext, publicProcedure, router } from '../trpc.js';
 import { openApiMeta } from './from-contract.js';
-import { applyPostProcess } from './post-process.js';
+import { parseOutput } from './post-process.js';
 
 /**
  * The RFC 6749 §5.1 token response for a freshly issued refresh session: a new access
@@ -54,15 +54,13 @@ export const authRouter = router({
     })
     .output(authContract.access.output)
     .mutation(async ({ ctx, input }) => {
-      const users = ctx.upstreams.users;
-      const call = callContext(ctx);
-      const user = await users.call(call, 'internal.verifyCredentials', (client, opts) =>
-        client.internal.verifyCredentials.mutate(input, opts),
-      );
-      const session = await users.call(call, 'internal.createSession', (client, opts) =>
-        client.internal.createSession.mutate({ userId: user.id, ttlSeconds: ctx.tokens.refreshTtlSeconds }, opts),
-      );
-      return applyPostProcess(tokenResponse(ctx, session), authContract.access) as TokenResponse;
+      const call = { ...callContext(ctx), actor: null };
+      const user = await ctx.upstreams.call(call, usersInternalContract.verifyCredentials, input);
+      const session = await ctx.upstreams.call(call, usersInternalContract.createSession, {
+        userId: user.id,
+        ttlSeconds: ctx.tokens.refreshTtlSeconds,
+      });
+      return parseOutput(tokenResponse(ctx, session), authContract.access) as TokenResponse;
     }),
 
   /** Rotates the refresh token (reuse of a rotated one revokes the whole session upstream). */
@@ -75,13 +73,12 @@ export const authRouter = router({
     })
     .output(authContract.refresh.output)
     .mutation(async ({ ctx, input }) => {
-      const session = await ctx.upstreams.users.call(callContext(ctx), 'internal.rotateSession', (client, opts) =>
-        client.internal.rotateSession.mutate(
-          { refreshToken: input.refresh_token, ttlSeconds: ctx.tokens.refreshTtlSeconds },
-          opts,
-        ),
+      const session = await ctx.upstreams.call(
+        { ...callContext(ctx), actor: null },
+        usersInternalContract.rotateSession,
+        { refreshToken: input.refresh_token, ttlSeconds: ctx.tokens.refreshTtlSeconds },
       );
-      return applyPostProcess(tokenResponse(ctx, session), authContract.refresh) as TokenResponse;
+      return parseOutput(tokenResponse(ctx, session), authContract.refresh) as TokenResponse;
     }),
 
   /** Revokes the refresh token's session; unknown tokens are ignored, so it is idempotent. */
@@ -90,8 +87,8 @@ export const authRouter = router({
     .input(authContract.logout.input)
     .output(authContract.logout.output)
     .mutation(async ({ ctx, input }) => {
-      await ctx.upstreams.users.call(callContext(ctx), 'internal.revokeSession', (client, opts) =>
-        client.internal.revokeSession.mutate({ refreshToken: input.refresh_token }, opts),
-      );
+      await ctx.upstreams.call({ ...callContext(ctx), actor: null }, usersInternalContract.revokeSession, {
+        refreshToken: input.refresh_token,
+      });
     }),
 });

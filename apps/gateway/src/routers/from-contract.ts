@@ -15,7 +15,8 @@ import {
   publicProcedure,
   router,
 } from '../trpc.js';
-import { applyPostProcess } from './post-process.js';
+import { runComposition } from './compose.js';
+import { applyPostProcess, type PostProcessStep, postProcessedOutput } from './post-process.js';
 import { restInput } from './rest-input.js';
 
 /**
@@ -31,12 +32,23 @@ export type UpstreamCaller = (
 ) => Promise<unknown>;
 
 /**
- * An {@link UpstreamCaller} for procedures the users service serves under `namespace`
- * (its router key: `users`, …), through the typed users client with its timeout and breaker.
+ * An {@link UpstreamCaller} for procedures the service `service` (a name declared in services.ts)
+ * serves under `namespace` (its router key; the service's name by default), through that
+ * service's client with its own timeout and circuit breaker.
+ * @example fromContract(widgetsContract, via('users', 'widgets'))
  */
-export function viaUsers(namespace: string): UpstreamCaller {
-  return (ctx, { name, type }, input) =>
-    ctx.upstreams.users.callByPath(callContext(ctx), type, `${namespace}.${name}`, input);
+export function via(service: string, namespace = service): UpstreamCaller {
+  return (ctx, { name, type }, input) => {
+    const upstream = ctx.upstreams.byName[service];
+    if (!upstream) throw new Error(`No upstream named ${service} is declared`);
+    return upstream.call(callContext(ctx), type, `${namespace}.${name}`, input);
+  };
+}
+
+/** Options of {@link fromContract}. */
+export interface PublishOptions<C extends ContractRecord = ContractRecord> {
+  /** Post-processing steps per procedure of the contract, run after output parsing (routers/post-process.ts). */
+  postProcess?: { [K in keyof C]?: readonly PostProcessStep[] };
 }
 
 /** The contract entries that have a REST route: internal procedures are never republished. */
@@ -77,12 +89,17 @@ export function openApiMeta(contract: ProcedureContract & { rest: RestRoute }): 
   };
 }
 
-function generate(name: string, contract: ProcedureContract & { rest: RestRoute }, upstream: UpstreamCaller) {
+function generate(
+  name: string,
+  contract: ProcedureContract & { rest: RestRoute },
+  upstream: UpstreamCaller | undefined,
+  steps: readonly PostProcessStep[] = [],
+) {
   const base = contract.auth === 'public' ? publicProcedure : protectedProcedure;
   const procedure = base
     .meta(openApiMeta(contract))
     .input(restInput(contract))
-    .output(contract.output)
+    .output(postProcessedOutput(contract, steps))
     .use(({ ctx, input, next }) => {
       const verdict = authorize(contract.auth, ctx.actor, input);
       if (verdict === 'forbidden')
@@ -90,24 +107,41 @@ function generate(name: string, contract: ProcedureContract & { rest: RestRoute 
       if (verdict === 'unauthenticated') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing access token' });
       return next();
     });
-  const resolve = async ({ ctx, input }: { ctx: GatewayContext; input: unknown }) =>
-    applyPostProcess(await upstream(ctx, { name, type: contract.type }, input), contract);
+  const resolve = async ({ ctx: given, input }: { ctx: GatewayContext; input: unknown }) => {
+    // A public route's caller is not checked against their session, so it is never forwarded.
+    const ctx = contract.auth === 'public' ? { ...given, actor: null } : given;
+    let answer: unknown;
+    if (contract.compose) answer = await runComposition(ctx, contract.compose, input);
+    else if (upstream) answer = await upstream(ctx, { name, type: contract.type }, input);
+    else throw new Error(`No upstream for ${name}: it is neither composed nor given an UpstreamCaller`);
+    return applyPostProcess(answer, { contract, input, actor: ctx.actor, requestId: ctx.requestId }, steps);
+  };
   return contract.type === 'query' ? procedure.query(resolve) : procedure.mutation(resolve);
 }
 
 /**
  * THE generator: republishes every contract entry that has a REST route as a gateway
  * procedure with the contract's input, output, auth level and OpenAPI metadata. Each one
- * authenticates (401) and authorizes (403) with `authorize()`, calls the upstream, then
- * runs the declared post-processing (output parsing first). Static paths are registered
- * before parameterised ones, so `/users/me` is never captured by `/users/{id}`.
- * @example export const usersRouter = fromContract(usersContract, viaUsers('users'));
+ * authenticates (401, with the session check of `protectedProcedure`) and authorizes (403) with
+ * `authorize()`, calls the upstream (or, for an entry with `compose`, its parts: routers/compose.ts),
+ * then runs the post-processing: output parsing first, then the route's own steps. Static paths are
+ * registered before parameterised ones, so `/users/me` is never captured by `/users/{id}`.
+ * @param upstream where the entries are served; may be left out when every entry is composed
+ * @param options per-procedure post-processing steps
+ * @example posts: fromContract(postsContract, via('posts'), { postProcess: { byId: [withLinks] } })
  * @returns a tRPC router typed after the contract
  */
-export function fromContract<const C extends ContractRecord>(contract: C, upstream: UpstreamCaller) {
+export function fromContract<const C extends ContractRecord>(
+  contract: C,
+  upstream?: UpstreamCaller,
+  options: PublishOptions<C> = {},
+) {
   const entries = Object.entries(contract)
     .filter((entry): entry is [string, ProcedureContract & { rest: RestRoute }] => entry[1].rest !== undefined)
     .sort(([, a], [, b]) => a.rest.path.split('{').length - b.rest.path.split('{').length);
-  const procedures = Object.fromEntries(entries.map(([name, entry]) => [name, generate(name, entry, upstream)]));
+  const steps = options.postProcess as Record<string, readonly PostProcessStep[] | undefined> | undefined;
+  const procedures = Object.fromEntries(
+    entries.map(([name, entry]) => [name, generate(name, entry, upstream, steps?.[name])]),
+  );
   return router(procedures as unknown as ContractProcedures<C>);
 }

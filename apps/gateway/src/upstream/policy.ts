@@ -1,5 +1,5 @@
 import {
-  CircuitState,
+  type CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   handleWhen,
@@ -26,11 +26,12 @@ export interface UpstreamPolicyOptions {
 export interface UpstreamPolicy {
   /**
    * Runs `fn` with an `AbortSignal` that fires after the timeout.
+   * @param timeoutMs a shorter timeout for this call only (milliseconds); the policy's when unset or longer
    * @throws {UpstreamFailure} for every failure, already mapped (503/504/502/…)
    */
-  execute<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
-  /** Whether the circuit is currently open (calls fail fast). */
-  isOpen(): boolean;
+  execute<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T>;
+  /** The breaker's state: `Open` while calls fail fast. */
+  state(): CircuitState;
   /** Stops the breaker's timers. */
   dispose(): void;
 }
@@ -58,13 +59,21 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
     timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
   );
   return {
-    async execute(fn) {
+    async execute(fn, timeoutMs) {
+      const shorter = timeoutMs !== undefined && timeoutMs < options.timeoutMs ? timeoutMs : undefined;
       try {
-        return await policy.execute(async ({ signal }) => {
+        return await policy.execute(async ({ signal: policySignal }) => {
+          // A shorter per-call timeout aborts as aggressively as the policy's own.
+          const own = shorter === undefined ? undefined : AbortSignal.timeout(shorter);
+          const signal = own ? AbortSignal.any([policySignal, own]) : policySignal;
           try {
-            return await fn(signal);
+            if (!own) return await fn(signal);
+            const expired = new Promise<never>((_, reject) => {
+              own.addEventListener('abort', () => reject(own.reason), { once: true });
+            });
+            return await Promise.race([fn(signal), expired]);
           } catch (error) {
-            throw signal.aborted ? new TaskCancelledError(`Timed out after ${options.timeoutMs} ms`) : error;
+            throw signal.aborted ? new TaskCancelledError(`Timed out after ${shorter ?? options.timeoutMs} ms`) : error;
           }
         });
       } catch (error) {
@@ -72,7 +81,7 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
         throw toUpstreamFailure(error, options.service, untilHalfOpenSeconds) satisfies UpstreamFailure;
       }
     },
-    isOpen: () => breaker.state === CircuitState.Open,
+    state: () => breaker.state,
     dispose: () => onBreak.dispose(),
   };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { signAccessToken } from '../../src/auth/access-tokens.js';
 import { hmacKey } from '../../src/auth/hmac-key.js';
-import { fromContract, viaUsers } from '../../src/routers/from-contract.js';
+import { fromContract, via } from '../../src/routers/from-contract.js';
 import { type Api, createApi } from '../helpers/api.js';
 import { Conformance, type OpenApiDoc } from '../helpers/conformance.js';
 import { type RunningGateway, startGateway } from '../helpers/gateway.js';
@@ -93,11 +93,21 @@ async function startWidgetsService(seen: { authorization?: string | undefined }[
     remove: t.procedure.input(z.object({ id: z.number() })).mutation(() => undefined),
     recalibrate: t.procedure.mutation(() => ({ ok: true })),
   });
+  // The session check every protected route makes: every fixture session is live, with the token's role.
+  const internal = t.router({
+    sessionActor: t.procedure
+      .input(z.object({ sessionId: z.string(), userId: z.number() }))
+      .query(({ input }) => ({
+        id: input.userId,
+        role: input.userId === 1 ? 'admin' : 'user',
+        sessionId: input.sessionId,
+      })),
+  });
   const app = Fastify();
   app.addHook('onRequest', async (request) => {
     seen.push({ authorization: request.headers.authorization });
   });
-  await app.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions: { router: t.router({ widgets }) } });
+  await app.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions: { router: t.router({ widgets, internal }) } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app;
 }
@@ -118,7 +128,7 @@ beforeAll(async () => {
   gateway = await startGateway(
     { USERS_SERVICE_URL: `http://127.0.0.1:${port}`, JWT_SECRET, SERVICE_TOKEN_SECRET },
     // The one line of gateway code a new contract needs:
-    { routers: { widgets: fromContract(widgetsContract, viaUsers('widgets')) } },
+    { routers: { widgets: fromContract(widgetsContract, via('users', 'widgets')) } },
   );
   doc = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as OpenApiDoc;
   conformance = new Conformance(doc);

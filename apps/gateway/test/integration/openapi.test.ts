@@ -33,6 +33,12 @@ const SPEC_ROUTES = [
   ['get', '/users/{id}', true, '200'],
   ['patch', '/users/{id}', true, '200'],
   ['delete', '/users/{id}', true, '204'],
+  ['get', '/users/{id}/profile', true, '200'],
+  ['post', '/posts', true, '201'],
+  ['get', '/posts', false, '200'],
+  ['get', '/posts/{id}', false, '200'],
+  ['patch', '/posts/{id}', true, '200'],
+  ['delete', '/posts/{id}', true, '204'],
 ] as const;
 
 let stack: Stack;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { setDraining } from '../../src/http/health.js';
 import { type Api, createApi } from '../helpers/api.js';
 import { Conformance, type OpenApiDoc } from '../helpers/conformance.js';
 import { startFakeUpstream, trpcError, trpcResult } from '../helpers/fake-upstream.js';
@@ -76,19 +77,21 @@ describe('users service stopped', () => {
     expect((await register(stack.api)).status).toBe(503);
   });
 
-  it('keeps /healthz at 200 and turns /readyz to 503', async () => {
+  it('keeps /healthz and /readyz at 200, with users reported down (the gateway still serves the other services)', async () => {
     expect((await fetch(`${stack.gateway.url}/healthz`)).status).toBe(200);
     const ready = await stack.api('GET', '/readyz');
-    expect(ready.status).toBe(503);
-    expect(ready.body.code).toBe('SERVICE_UNAVAILABLE');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ok', upstreams: { users: { state: 'down' } } });
   });
 });
 
 describe('a gateway whose users service never existed', () => {
-  it('starts and serves /healthz, with /readyz 503', async () => {
+  it('starts and serves /healthz, with /readyz 200 reporting users down', async () => {
     await using running = await gatewayFor(`http://127.0.0.1:${await freePort()}`);
     expect((await running.api('GET', '/healthz')).status).toBe(200);
-    expect((await running.api('GET', '/readyz')).status).toBe(503);
+    const ready = await running.api('GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ upstreams: { users: { state: 'down' } } });
   });
 
   it('answers 503 for an unresolvable host name', async () => {
@@ -99,13 +102,15 @@ describe('a gateway whose users service never existed', () => {
   });
 });
 
-describe('GET /readyz while the users service is down', () => {
-  it('answers 503 with Retry-After: 1', async () => {
+describe('GET /readyz while the gateway drains', () => {
+  it('answers 503 with Retry-After, whatever its upstreams’ state', async () => {
     await using running = await gatewayFor(`http://127.0.0.1:${await freePort()}`);
+    expect((await running.api('GET', '/readyz')).status).toBe(200);
+    setDraining(running.gateway.app);
     const ready = await running.api('GET', '/readyz');
     expect(ready.status).toBe(503);
-    expect(ready.headers.get('retry-after')).toBe('1');
-    expect(ready.body.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Number(ready.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(ready.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 'draining' });
   });
 });
 

@@ -24,6 +24,7 @@ describe('apps/gateway/.env.example against the env schema in src/env.ts', () =>
       PORT: 8001,
       HOST: '0.0.0.0',
       USERS_SERVICE_URL: 'http://127.0.0.1:8002',
+      POSTS_SERVICE_URL: 'http://127.0.0.1:8003',
       ACCESS_TOKEN_TTL: 900,
       REFRESH_TOKEN_TTL: 1_209_600,
       UPSTREAM_TIMEOUT_MS: 5000,

@@ -10,6 +10,7 @@ describe('parseEnv', () => {
       PORT: 8001,
       HOST: '0.0.0.0',
       USERS_SERVICE_URL: 'http://127.0.0.1:8002',
+      POSTS_SERVICE_URL: 'http://127.0.0.1:8003',
       ACCESS_TOKEN_TTL: 900,
       REFRESH_TOKEN_TTL: 1_209_600,
       UPSTREAM_TIMEOUT_MS: 5000,
@@ -34,6 +35,7 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ PORT: 'eighty', UPSTREAM_TIMEOUT_MS: '-1' })).toThrow(EnvError);
     expect(() => parseEnv({ PORT: 'eighty', UPSTREAM_TIMEOUT_MS: '-1' })).toThrow(/PORT[\s\S]*UPSTREAM_TIMEOUT_MS/);
     expect(() => parseEnv({ USERS_SERVICE_URL: 'ftp://x' })).toThrow(/USERS_SERVICE_URL/);
+    expect(() => parseEnv({ POSTS_SERVICE_URL: 'not a url' })).toThrow(/POSTS_SERVICE_URL/);
     expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 

@@ -44,6 +44,11 @@ const procedures = {
   revokeUserSessions: implement(usersInternalContract.revokeUserSessions, async ({ ctx, input }) => ({
     revoked: await ctx.sessions.revokeAllForUser(input.userId, input.exceptSessionId),
   })),
+
+  sessionActor: implement(
+    usersInternalContract.sessionActor,
+    async ({ ctx, input }) => (await ctx.sessions.findActor(input.sessionId, input.userId)) ?? null,
+  ),
 } satisfies { [K in keyof UsersInternalContract]: Implemented<UsersInternalContract[K]> };
 
 /** The gateway-only procedures of `usersInternalContract` (credentials and refresh sessions). */

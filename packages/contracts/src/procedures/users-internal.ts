@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineContract } from '../contract.js';
 import { Credentials, IssuedSession, RefreshToken } from '../schemas/auth.js';
-import { User, UserId } from '../schemas/user.js';
+import { Role, User, UserId } from '../schemas/user.js';
 
 /** Lifetime of a refresh session in seconds, chosen by the gateway (`REFRESH_TOKEN_TTL`). */
 const TtlSeconds = z.number().int().positive();
@@ -49,6 +49,18 @@ export const usersInternalContract = defineContract({
     auth: 'public',
     input: z.object({ userId: UserId, exceptSessionId: z.string().optional() }),
     output: z.object({ revoked: z.number().int().min(0) }),
+  },
+  /**
+   * Who a live session acts for, as the database has them now: `{ id, role, sessionId }` when
+   * `sessionId` names an unrevoked, unexpired session of `userId` whose user is active, else `null`.
+   * The gateway asks before every protected route (cached ≤ 2 s per session), so a logout, password
+   * change, deactivation or deletion stops the user's access tokens on every service.
+   */
+  sessionActor: {
+    type: 'query',
+    auth: 'public',
+    input: z.object({ sessionId: z.string().min(1).max(200), userId: UserId }),
+    output: z.object({ id: UserId, role: Role, sessionId: z.string() }).nullable(),
   },
 });
 export type UsersInternalContract = typeof usersInternalContract;
