@@ -134,7 +134,7 @@ function postProcessOperation(doc: OpenAPIObject, operation: Operation, route: P
       success.headers = Object.fromEntries(
         Object.entries(route.rest.headers).map(([name, description]) => [
           name,
-          { description, schema: { type: 'string' } },
+          { description, required: false, schema: { type: 'string' } },
         ]),
       );
     }

@@ -95,13 +95,11 @@ async function startWidgetsService(seen: { authorization?: string | undefined }[
   });
   // The session check every protected route makes: every fixture session is live, with the token's role.
   const internal = t.router({
-    sessionActor: t.procedure
-      .input(z.object({ sessionId: z.string(), userId: z.number() }))
-      .query(({ input }) => ({
-        id: input.userId,
-        role: input.userId === 1 ? 'admin' : 'user',
-        sessionId: input.sessionId,
-      })),
+    sessionActor: t.procedure.input(z.object({ sessionId: z.string(), userId: z.number() })).query(({ input }) => ({
+      id: input.userId,
+      role: input.userId === 1 ? 'admin' : 'user',
+      sessionId: input.sessionId,
+    })),
   });
   const app = Fastify();
   app.addHook('onRequest', async (request) => {

@@ -76,6 +76,15 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('documents the composed profile: the partial field, the optional x-basis-partial header and fail-closed 503', () => {
+    const operation = doc.paths['/users/{id}/profile']?.get;
+    const success = operation?.responses['200'];
+    expect(success?.headers?.['x-basis-partial']).toMatchObject({ required: false, schema: { type: 'string' } });
+    expect(JSON.stringify(doc.components.schemas.Profile)).toContain('"partial"');
+    expect(operation?.responses['404']).toBeDefined();
+    expect(operation?.responses['503']?.description).toMatch(/session/);
+  });
+
   it('puts bearer security on protected routes only', () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
       type: 'http',
