@@ -45,7 +45,7 @@ export function protectedCalls(doc: OpenApiDoc, otherUserId: number): ProtectedC
   return Object.entries(doc.paths).flatMap(([template, item]) =>
     Object.entries(item)
       .filter(([, operation]) => Array.isArray((operation as { security?: unknown }).security))
-      .map(([method, operation]) => {
+      .map(([method]) => {
         return {
           method: method.toUpperCase(),
           template,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { signAccessToken } from '../../src/auth/access-tokens.js';
 import { hmacKey } from '../../src/auth/hmac-key.js';
 import { fromContract, via } from '../../src/routers/from-contract.js';
+import type { PostProcessStep } from '../../src/routers/post-process.js';
 import { type Api, createApi } from '../helpers/api.js';
 import { Conformance, type OpenApiDoc } from '../helpers/conformance.js';
 import { type RunningGateway, startGateway } from '../helpers/gateway.js';
@@ -70,6 +71,25 @@ const widgetsContract = defineContract({
   recalibrate: { type: 'mutation', auth: 'public', input: z.object({}), output: z.object({ ok: z.boolean() }) },
 });
 
+/**
+ * A route's own post-processing step: adds a `links.self` and, for a signed-in caller, whether they
+ * are an admin (it sees the caller). Its `output` widens the route's schema, so the fields are kept
+ * and documented.
+ */
+const withLinks: PostProcessStep = {
+  name: 'links',
+  output: (schema) =>
+    (schema as z.ZodObject).extend({
+      links: z.object({ self: z.string() }),
+      viewerIsAdmin: z.boolean().optional(),
+    }),
+  run: (output, { input, actor }) => ({
+    ...(output as object),
+    links: { self: `/api/v1/widgets/${(input as { id: number }).id}` },
+    ...(actor ? { viewerIsAdmin: actor.role === 'admin' } : {}),
+  }),
+};
+
 const JWT_SECRET = 'fixture-suite-jwt-secret-at-least-32-bytes';
 const SERVICE_TOKEN_SECRET = 'fixture-suite-service-secret-at-least-32b';
 
@@ -126,7 +146,11 @@ beforeAll(async () => {
   gateway = await startGateway(
     { USERS_SERVICE_URL: `http://127.0.0.1:${port}`, JWT_SECRET, SERVICE_TOKEN_SECRET },
     // The one line of gateway code a new contract needs:
-    { routers: { widgets: fromContract(widgetsContract, via('users', 'widgets')) } },
+    {
+      routers: {
+        widgets: fromContract(widgetsContract, via('users', 'widgets'), { postProcess: { byId: [withLinks] } }),
+      },
+    },
   );
   doc = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as OpenApiDoc;
   conformance = new Conformance(doc);
@@ -165,10 +189,28 @@ describe('a fixture contract mounted with one line', () => {
     expect((await api('GET', '/api/v1/widgets/1')).status).toBe(401);
     const found = await api('GET', '/api/v1/widgets/2', { token: tokenFor(7, 'user') });
     expect(found.status).toBe(200);
-    expect(found.body).toEqual({ id: 2, name: 'cog' });
+    expect(found.body).toEqual({ id: 2, name: 'cog', links: { self: '/api/v1/widgets/2' }, viewerIsAdmin: false });
     const missing = await api('GET', '/api/v1/widgets/9', { token: tokenFor(7, 'user') });
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ code: 'NOT_FOUND', message: 'No such widget' });
+  });
+
+  it('runs a route’s own post-processing steps, which see the caller, after stripping undeclared fields', async () => {
+    const asAdmin = await api('GET', '/api/v1/widgets/1', { token: tokenFor(1, 'admin') });
+    expect(asAdmin.body).toEqual({
+      id: 1,
+      name: 'sprocket',
+      links: { self: '/api/v1/widgets/1' },
+      viewerIsAdmin: true,
+    });
+    expect(asAdmin.text).not.toContain('internalCost');
+    // Other routes of the contract have no step.
+    expect(JSON.parse((await api('GET', '/api/v1/widgets?limit=1')).text)).toEqual([{ id: 1, name: 'sprocket' }]);
+    const schema = JSON.stringify(
+      (doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)['/widgets/{id}']?.get
+        ?.responses['200'],
+    );
+    expect(schema).toContain('links');
   });
 
   it('answers 403 to a user and 201 to an admin on an admin mutation', async () => {
