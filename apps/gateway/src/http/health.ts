@@ -25,7 +25,8 @@ export function setDraining(app: FastifyInstance): void {
  * whatever state its upstreams are in (one service down must not take the routes of the others out
  * of the load balancer), with each upstream's state in the body:
  * `{ status: 'ok', upstreams: { users: { state: 'up' | 'down' | 'circuit-open', url } … } }`;
- * 503 SERVICE_UNAVAILABLE with `Retry-After` only while the gateway drains ({@link setDraining}).
+ * 503 SERVICE_UNAVAILABLE with `Retry-After` only while the gateway drains ({@link setDraining}),
+ * without probing anything.
  * Upstreams are probed in parallel (their own `/readyz`, at most 1 s each); an open circuit is
  * reported without a probe.
  * @see RFC 9110 §10.2.3 (Retry-After on 503)
@@ -36,6 +37,12 @@ export function registerHealth(app: FastifyInstance, upstreams: Upstreams): void
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
+    if (draining.has(app)) {
+      return reply
+        .status(503)
+        .header('retry-after', String(DRAINING_RETRY_AFTER_SECONDS))
+        .send({ code: 'SERVICE_UNAVAILABLE', message: 'The gateway is shutting down' });
+    }
     const entries = await Promise.all(
       Object.entries(upstreams.byName).map(async ([name, upstream]) => {
         const state: UpstreamState = await upstream.probe(Math.min(PROBE_TIMEOUT_MS, upstream.timeoutMs));
@@ -43,13 +50,6 @@ export function registerHealth(app: FastifyInstance, upstreams: Upstreams): void
         return [name, { state }] as const;
       }),
     );
-    const body = { upstreams: Object.fromEntries(entries) };
-    if (draining.has(app)) {
-      return reply
-        .status(503)
-        .header('retry-after', String(DRAINING_RETRY_AFTER_SECONDS))
-        .send({ code: 'SERVICE_UNAVAILABLE', message: 'The gateway is shutting down', status: 'draining', ...body });
-    }
-    return { status: 'ok', ...body };
+    return { status: 'ok', upstreams: Object.fromEntries(entries) };
   });
 }

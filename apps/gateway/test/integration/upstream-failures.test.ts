@@ -110,7 +110,7 @@ describe('GET /readyz while the gateway drains', () => {
     const ready = await running.api('GET', '/readyz');
     expect(ready.status).toBe(503);
     expect(Number(ready.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(ready.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 'draining' });
+    expect(ready.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: 'The gateway is shutting down' });
   });
 });
 
