@@ -51,8 +51,6 @@ export interface GatewayOptions {
   breaker?: UpstreamOptions['breaker'];
   /** Per-service timeouts in milliseconds, over the declared ones (e.g. `{ posts: 300 }` in tests). */
   upstreamTimeoutsMs?: Record<string, number>;
-  /** How long a session check is reused, in milliseconds (auth/sessions.ts); 2000 by default. */
-  sessionCacheMs?: number;
   /**
    * Extra routers mounted beside the published ones (REST, OpenAPI and tRPC alike), e.g. a
    * router generated from another contract with `fromContract`.
@@ -110,7 +108,6 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   );
   // Revocation on every route of every service: each protected call checks its session (≤ 2 s cache).
   const sessions = createSessionVerifier({
-    ...(options.sessionCacheMs !== undefined ? { ttlMs: options.sessionCacheMs } : {}),
     lookup: (actor, requestId) =>
       upstreams.call({ actor: null, requestId }, usersInternalContract.sessionActor, {
         sessionId: actor.sessionId,

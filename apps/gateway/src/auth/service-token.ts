@@ -10,7 +10,7 @@ export const SERVICE_TOKEN_TTL_SECONDS = 30;
  * `iss: basis-gateway`, the given audience, a {@link SERVICE_TOKEN_TTL_SECONDS}-second lifetime
  * and, when the call acts for a user, `sub` (their id as a decimal string), `role` and `sid`.
  * @param key the HMAC key of `SERVICE_TOKEN_SECRET` (`hmacKey` in hmac-key.ts, made once per client)
- * @param audience the target service, e.g. `USERS_SERVICE_AUDIENCE`
+ * @param audience the target service's declared name (`users`, `posts`: services.ts)
  * @param actor the user the call acts for, or `null` for a call on the gateway's own behalf
  * @returns the compact JWT, to send as `Authorization: Bearer <token>`
  */

@@ -19,7 +19,7 @@ export interface UpstreamsOptions {
 }
 
 /** Where a contract entry is served. */
-export interface Location {
+interface Location {
   upstream: Upstream;
   /** The procedure path on that service, e.g. `users.byId`. */
   path: string;
@@ -29,11 +29,6 @@ export interface Location {
 export interface Upstreams {
   /** Each upstream by service name. */
   readonly byName: Readonly<Record<string, Upstream>>;
-  /**
-   * Finds which declared service serves a contract entry (by identity: `usersContract.byId`).
-   * @throws {Error} when none does (a wiring mistake, found when the gateway is built)
-   */
-  locate(procedure: ProcedureContract): Location;
   /**
    * Calls a contract entry on the service that serves it, typed from the contract; the answer is
    * parsed with the entry's output schema (undeclared fields stripped).
@@ -72,6 +67,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
       }
     }
   }
+  /** Which declared service serves a contract entry (by identity: `usersContract.byId`). */
   const locate = (procedure: ProcedureContract): Location => {
     const found = locations.get(procedure);
     if (!found) throw new Error('No declared service serves this contract entry (apps/gateway/src/services.ts)');
@@ -79,7 +75,6 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
   };
   return {
     byName,
-    locate,
     async call<P extends ProcedureContract>(
       ctx: CallContext,
       procedure: P,
