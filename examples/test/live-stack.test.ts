@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueEmail } from '../src/cli.js';
 import { main as restExample } from '../src/rest.js';
 import { main as trpcExample } from '../src/trpc.js';
-import { freePort, type ServiceProcess, startService, waitForOk } from './stack.js';
+import { freePort, type ServiceProcess, startService, waitForOk, waitForUpstream } from './stack.js';
 
 const SECRETS = { JWT_SECRET: 'examples-test-jwt-secret-0123456789abcdef', SERVICE_TOKEN_SECRET: 's'.repeat(40) };
 const PASSWORD = 'correct horse battery staple';
@@ -21,12 +21,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   const [usersPort, gatewayPort, shortPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const USERS_SERVICE_URL = `http://127.0.0.1:${usersPort}`;
-  // The gateway first, as `npm run dev` may start it: it serves /healthz and reports not ready.
+  // The gateway first, as `npm run dev` may start it: it serves, and reports users down.
   gateway = startService('gateway', gatewayPort, { ...SECRETS, USERS_SERVICE_URL });
   started.push(gateway);
   await waitForOk(gateway, '/healthz');
   const early = await fetch(`${gateway.url}/readyz`);
-  expect(early.status).toBe(503);
+  expect(early.status).toBe(200);
+  expect(await early.json()).toMatchObject({ upstreams: { users: { state: 'down' } } });
 
   started.push(startService('users', usersPort, { PGLITE_DATA_DIR: 'memory://', ...SECRETS }));
   shortLivedGateway = startService('gateway', shortPort, {
@@ -35,7 +36,7 @@ beforeAll(async () => {
     ACCESS_TOKEN_TTL: String(SHORT_TTL),
   });
   started.push(shortLivedGateway);
-  await Promise.all([waitForOk(gateway, '/readyz'), waitForOk(shortLivedGateway, '/readyz')]);
+  await Promise.all([waitForUpstream(gateway, 'users'), waitForUpstream(shortLivedGateway, 'users')]);
 });
 
 afterAll(async () => {

@@ -99,3 +99,29 @@ export async function waitForOk(service: ServiceProcess, path: string, timeoutMs
   }
   throw new Error(`${service.name} ${path} not 200 after ${timeoutMs} ms (last: ${last}):\n${service.output()}`);
 }
+
+/**
+ * Waits until a gateway's `/readyz` reports an upstream service `up`.
+ * @param service a running gateway
+ * @param upstream the service's name, e.g. `users`
+ * @throws when it is not reported up within `timeoutMs`
+ */
+export async function waitForUpstream(service: ServiceProcess, upstream: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (!service.running()) throw new Error(`${service.name} exited:\n${service.output()}`);
+    try {
+      const response = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(2000) });
+      const body = (await response.json()) as { upstreams?: Record<string, { state?: string }> };
+      last = body.upstreams?.[upstream]?.state ?? `${response.status}`;
+      if (last === 'up') return;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `${service.name} did not report ${upstream} up in ${timeoutMs} ms (last: ${last}):\n${service.output()}`,
+  );
+}
