@@ -1,6 +1,5 @@
 import type { TRPCError } from '@trpc/server';
 import { TooManyRequestsError } from '../auth/rate-limit.js';
-import type { PublishedRoute } from '../routers/published-routes.js';
 import { BearerChallenge } from '../trpc.js';
 import { UpstreamFailure } from '../upstream/errors.js';
 
@@ -42,22 +41,18 @@ function allErrorHeaders(errors: readonly TRPCError[]): Headers {
   return merged;
 }
 
-interface MetaOptions {
-  paths: readonly string[] | undefined;
-  errors: readonly TRPCError[];
-}
-
 /**
- * `responseMeta` for the REST adapter: the contract's success status (201 for create, 204 for
- * delete and logout) and the error headers of {@link errorHeaders}.
+ * Headers of every answer of a token endpoint (`/auth/access`, `/auth/refresh`), success or error:
+ * no cache may store a response that carries tokens.
+ * @see RFC 6749 §5.1
  */
-export function restResponseMeta(routes: readonly PublishedRoute[]) {
-  const statusOf = new Map(routes.map((route) => [route.procedure, route.rest.successStatus]));
-  return ({ paths, errors }: MetaOptions): { status?: number; headers?: Headers } => {
-    if (errors.length > 0) return { headers: allErrorHeaders(errors) };
-    const status = paths?.[0] === undefined ? undefined : statusOf.get(paths[0]);
-    return status === undefined ? {} : { status };
-  };
+export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+});
+
+interface MetaOptions {
+  errors: readonly TRPCError[];
 }
 
 /** `responseMeta` for `/trpc`: tRPC's own statuses, plus the headers of every error (a batch may hold several). */
