@@ -42,7 +42,8 @@ export async function registerTrpcEndpoint(
         if (head) request.raw.method = 'HEAD';
       }
     };
-    scope.route({ method: ['GET', 'POST'], url: `${prefix}/:path`, handler });
+    // Not Fastify's exposed HEAD route: its onSend cannot measure the web Response tRPC sends.
+    scope.route({ method: ['GET', 'HEAD', 'POST'], url: `${prefix}/:path`, handler, exposeHeadRoute: false });
     scope.route({
       method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'QUERY'],
       url: `${prefix}/:path`,

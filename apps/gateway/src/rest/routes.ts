@@ -171,7 +171,12 @@ export async function registerRestRoutes(app: FastifyInstance, options: RestRout
       const others = ROUTABLE_METHODS.filter((method) => !allowed.includes(method));
       const url = `${options.basePath}${fastifyPath(path)}`;
       for (const variant of [url, `${url}/`])
-        scope.route({ method: [...others], url: variant, handler: (request, reply) => sendMethodNotAllowed(request, reply, allow), exposeHeadRoute: false });
+        scope.route({
+          method: [...others],
+          url: variant,
+          handler: (request, reply) => sendMethodNotAllowed(request, reply, allow),
+          exposeHeadRoute: false,
+        });
     }
   });
   return routes;
