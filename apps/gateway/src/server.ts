@@ -25,7 +25,7 @@ import { registerRequestId, requestIdFor } from './http/request-id.js';
 import { trpcResponseMeta } from './http/response-meta.js';
 import { registerTrpcEndpoint } from './http/trpc-endpoint.js';
 import { buildOpenApiDocument, REST_BASE_PATH } from './openapi.js';
-import { registerRestRoutes, templateOf } from './rest/routes.js';
+import { registerRestRoutes, templateOf, tokenProcedures } from './rest/routes.js';
 import { appRouter } from './router.js';
 import { type GatewayContext, mergeRouters, router } from './trpc.js';
 import { createUsersClient, type UsersClientOptions } from './upstream/users-client.js';
@@ -214,7 +214,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await registerTrpcEndpoint(app, '/trpc', {
     router: gatewayRouter,
     createContext: createTrpcContext,
-    responseMeta: trpcResponseMeta,
+    responseMeta: trpcResponseMeta(tokenProcedures(gatewayRouter)),
     onError,
   });
   return app;

@@ -52,10 +52,19 @@ export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.f
 });
 
 interface MetaOptions {
+  paths: readonly string[] | undefined;
   errors: readonly TRPCError[];
 }
 
-/** `responseMeta` for `/trpc`: tRPC's own statuses, plus the headers of every error (a batch may hold several). */
-export function trpcResponseMeta({ errors }: MetaOptions): { headers?: Headers } {
-  return errors.length > 0 ? { headers: allErrorHeaders(errors) } : {};
+/**
+ * `responseMeta` for `/trpc`: tRPC's own statuses, plus the headers of every error (a batch may
+ * hold several), and {@link TOKEN_RESPONSE_HEADERS} when any call of the request is a token procedure.
+ * @param tokenProcedures tRPC paths whose answers carry tokens (`auth.access`, `auth.refresh`)
+ */
+export function trpcResponseMeta(tokenProcedures: ReadonlySet<string>) {
+  return ({ paths, errors }: MetaOptions): { headers?: Headers } => {
+    const tokens = paths?.some((path) => tokenProcedures.has(path)) ?? false;
+    if (errors.length === 0) return tokens ? { headers: { ...TOKEN_RESPONSE_HEADERS } } : {};
+    return { headers: { ...allErrorHeaders(errors), ...(tokens ? TOKEN_RESPONSE_HEADERS : {}) } };
+  };
 }

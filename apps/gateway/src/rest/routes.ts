@@ -56,6 +56,20 @@ export function templateOf(fastifyUrl: string): string {
   return fastifyUrl.replace(/:([^/]+)/g, '{$1}').replace(/(.)\/$/, '$1');
 }
 
+/** Whether a procedure answers with tokens (its output is the contract's `TokenResponse`). */
+function answersTokens(procedure: AnyTRPCProcedure): boolean {
+  return (procedure._def as { output?: unknown }).output === TokenResponse;
+}
+
+/**
+ * The tRPC paths of a router's token procedures (`auth.access`, `auth.refresh`): those whose
+ * output is the contract's `TokenResponse`, whose answers must not be cached (RFC 6749 §5.1).
+ */
+export function tokenProcedures(router: AnyTRPCRouter): Set<string> {
+  const procedures = Object.entries(router._def.procedures as Record<string, AnyTRPCProcedure>);
+  return new Set(procedures.filter(([, procedure]) => answersTokens(procedure)).map(([path]) => path));
+}
+
 interface CompiledRoute {
   procedure: string;
   type: 'query' | 'mutation';
@@ -69,7 +83,6 @@ function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRo
   const def = procedure._def as unknown as {
     type: 'query' | 'mutation';
     inputs: z.ZodType[];
-    output?: unknown;
   };
   return {
     procedure: route.procedure,
@@ -77,7 +90,7 @@ function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRo
     plan: planInput(def.inputs[0], route.rest.method),
     successStatus: route.rest.successStatus,
     // RFC 6749 §5.1: a response carrying tokens must not be stored by any cache.
-    fixedHeaders: def.output === TokenResponse ? TOKEN_RESPONSE_HEADERS : undefined,
+    fixedHeaders: answersTokens(procedure) ? TOKEN_RESPONSE_HEADERS : undefined,
   };
 }
 

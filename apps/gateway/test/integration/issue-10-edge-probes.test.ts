@@ -181,6 +181,19 @@ describe('item 5: POST /api/v1/auth/access and /auth/refresh answers', () => {
   });
 });
 
+describe('item 5 over tRPC: POST /trpc/auth.access', () => {
+  it('carries Cache-Control: no-store and Pragma: no-cache too', async () => {
+    const response = await fetch(`${stack.gateway.url}/trpc/auth.access`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('pragma')).toBe('no-cache');
+  });
+});
+
 describe('item 6: GET /api/v1/users/me with two Authorization headers', () => {
   it.each(['/api/v1/users/me', '/trpc/users.me'])('answers 400 on %s instead of using the first', async (path) => {
     const raw = await rawExchange(
