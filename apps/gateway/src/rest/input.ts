@@ -57,16 +57,18 @@ export function readInput(plan: InputPlan, request: FastifyRequest): unknown {
   const input: Record<string, unknown> = {};
   if (plan.fromBody) {
     const body = request.body;
-    if (body === undefined || body === null) {
+    if (body === undefined) {
       throw new TRPCError({ code: 'BAD_REQUEST', message: BODY_REQUIRED });
     }
-    if (typeof body !== 'object' || Array.isArray(body)) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new TRPCError({ code: 'BAD_REQUEST', message: 'Request body must be a JSON object' });
     }
     Object.assign(input, body);
   } else {
     const query = request.query as Record<string, string | string[]>;
     for (const key in query) {
+      // `?__proto__=…` would set the input's prototype: no schema declares it, drop it.
+      if (key === '__proto__') continue;
       const value = query[key];
       input[key] = plan.arrayKeys.has(key) && typeof value === 'string' ? [value] : value;
     }

@@ -265,8 +265,10 @@ describe('item 10: POST /api/v1/auth/logout and POST /api/v1/users with no body 
 
   it('keeps 415 for a wrong content-type, and 400 for a body that is not a JSON object', async () => {
     expect((await stack.api('POST', '/api/v1/auth/logout', { raw: 'x', contentType: 'text/plain' })).status).toBe(415);
-    const array = await stack.api('POST', '/api/v1/auth/logout', { json: ['refresh_token'] });
-    expect(array.status).toBe(400);
-    expect(array.body.message).toMatch(/JSON object/);
+    for (const json of [['refresh_token'], null, 'refresh_token', 7]) {
+      const response = await stack.api('POST', '/api/v1/auth/logout', { json });
+      expect(response.status, JSON.stringify(json)).toBe(400);
+      expect(response.body.message).toMatch(/JSON object/);
+    }
   });
 });
