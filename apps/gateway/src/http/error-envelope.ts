@@ -140,8 +140,12 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
       .send(toEnvelope(404, { message: `Route ${request.method} ${request.url} not found` }, request.id));
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode < 400 || enveloped.has(reply) || request.url.startsWith('/trpc/')) return payload;
+  // A callback hook, not an async one: no promise per response on the hot path.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode < 400 || enveloped.has(reply) || request.url.startsWith('/trpc/')) {
+      done(null, payload);
+      return;
+    }
     let body: unknown;
     if (typeof payload === 'string') {
       try {
@@ -150,10 +154,11 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
         body = undefined;
       }
     } else if (payload !== undefined && payload !== null) {
-      return payload; // a stream or buffer: not an error body we produced
+      done(null, payload); // a stream or buffer: not an error body we produced
+      return;
     }
     void reply.header('content-type', 'application/json; charset=utf-8');
-    return JSON.stringify(toEnvelope(reply.statusCode, body, request.id));
+    done(null, JSON.stringify(toEnvelope(reply.statusCode, body, request.id)));
   });
 }
 

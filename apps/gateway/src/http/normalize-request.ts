@@ -99,8 +99,9 @@ export function registerRequestNormalization(app: FastifyInstance): void {
       message: 'The request path has malformed percent-encoding',
     });
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const contentType = request.raw.headers['content-type'];
     if (contentType !== undefined) request.raw.headers['content-type'] = normalizeContentType(contentType);
+    done();
   });
 }
