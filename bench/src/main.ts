@@ -274,6 +274,9 @@ async function main(): Promise<number> {
         USERS_SERVICE_URL: `http://127.0.0.1:${usersPort}`,
         JWT_SECRET: jwtSecret,
         SERVICE_TOKEN_SECRET: serviceSecret,
+        // The seed registers and the storm logs in from one IP: lift the per-IP limits.
+        RATE_LIMIT_LOGIN_PER_IP: '1000000',
+        RATE_LIMIT_REGISTER_PER_IP: '1000000',
       },
       readyUrl: `http://127.0.0.1:${gatewayPort}/readyz`,
       readyTimeoutMs: 30_000,

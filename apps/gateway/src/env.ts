@@ -27,6 +27,37 @@ const serviceUrlShape = Object.fromEntries(
 ) as { [N in ServiceName as ServiceUrlVariable<N>]: z.ZodDefault<typeof httpUrl> };
 
 /**
+ * `TRUST_PROXY`, as Fastify's `trustProxy` option: unset or `false` trusts no proxy (the client IP
+ * is the socket's, `X-Forwarded-For` is ignored); `true` trusts every hop (only behind a proxy
+ * that overwrites the header); a number trusts that many hops; anything else is a comma-separated
+ * list of proxy addresses or CIDR ranges (`10.0.0.0/8,127.0.0.1`).
+ * @see https://fastify.dev/docs/latest/Reference/Server/#trustproxy
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('false')
+  .transform((value, ctx): boolean | number | string[] => {
+    if (value === '' || value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^[0-9]+$/.test(value)) return Number(value);
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    const invalid = entries.filter((entry) => !/^[0-9a-fA-F:.]+(?:\/[0-9]{1,3})?$/.test(entry));
+    if (invalid.length > 0 || entries.length === 0) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `expected false, true, a hop count or a comma-separated list of addresses or CIDR ranges; got ${invalid.join(', ') || 'nothing'}`,
+        input: value,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+/**
  * The gateway's environment, as SPEC.md lists it. Secrets are optional here: {@link parseEnv}
  * applies the production rule (refuse) or the development default (warn) afterwards.
  */
@@ -55,6 +86,12 @@ export const EnvSchema = z.object({
         .filter((origin) => origin.length > 0),
     ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auth.access` calls per minute per client IP, whatever the email (password spraying). */
+  RATE_LIMIT_LOGIN_PER_IP: positiveInt.default(20),
+  /** `users.create` calls per minute per client IP. */
+  RATE_LIMIT_REGISTER_PER_IP: positiveInt.default(10),
+  /** Which proxies' `X-Forwarded-For` to believe for the client IP: see {@link trustProxy}. */
+  TRUST_PROXY: trustProxy,
 });
 
 /** The parsed gateway configuration; secrets are always present after {@link parseEnv}. */

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { usersInternalContract } from '@basis/contracts';
 import helmet from '@fastify/helmet';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
-import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -10,12 +9,12 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
-import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
 import { hmacKey } from './auth/hmac-key.js';
 import {
   type AuthRateLimitOptions,
+  countPerIp,
   createAuthRateLimiter,
   DEFAULT_AUTH_RATE_LIMIT,
   untilRedisReady,
@@ -28,12 +27,14 @@ import { clientErrorHandler, registerErrorEnvelope } from './http/error-envelope
 import { registerHealth } from './http/health.js';
 import { loggerOptions, registerRequestLog } from './http/logging.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
-import { normalizeUrl, registerRequestNormalization } from './http/normalize-request.js';
+import { registerRequestNormalization, rewriteRequestUrl } from './http/normalize-request.js';
+import { registerRequestGuards } from './http/request-guards.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
-import { restResponseMeta, trpcResponseMeta } from './http/response-meta.js';
+import { trpcResponseMeta } from './http/response-meta.js';
+import { registerTrpcEndpoint } from './http/trpc-endpoint.js';
 import { buildOpenApiDocument, REST_BASE_PATH } from './openapi.js';
+import { registerRestRoutes, templateOf, tokenProcedures } from './rest/routes.js';
 import { appRouter } from './router.js';
-import { matchRoute, publishedRoutes } from './routers/published-routes.js';
 import { services } from './services.js';
 import { type GatewayContext, mergeRouters, router } from './trpc.js';
 import type { UpstreamOptions } from './upstream/client.js';
@@ -45,7 +46,10 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Everything {@link buildGateway} needs; only `env` is required. */
 export interface GatewayOptions {
   env: Env;
-  /** Limits on the `auth.access` and `auth.refresh` procedures; {@link DEFAULT_AUTH_RATE_LIMIT} by default. */
+  /**
+   * Limits on the `auth.access` and `auth.refresh` procedures ({@link DEFAULT_AUTH_RATE_LIMIT} by
+   * default) and the per-IP ones (`RATE_LIMIT_LOGIN_PER_IP`, `RATE_LIMIT_REGISTER_PER_IP` by default).
+   */
   authRateLimit?: Omit<AuthRateLimitOptions, 'redis'>;
   /** Circuit breaker tuning for every upstream client. */
   breaker?: UpstreamOptions['breaker'];
@@ -67,7 +71,7 @@ function packageVersion(): string {
 }
 
 /**
- * Builds the gateway (not yet listening): REST under `/api/v1` (trpc-to-openapi), the same
+ * Builds the gateway (not yet listening): REST under `/api/v1` (compiled routes, rest/routes.ts), the same
  * router under `/trpc`, `GET /openapi.json` with `/docs` and `/redoc`, `/healthz`, `/readyz`, `/metrics`, with the
  * error envelope, request ids, auth rate limits, CORS and security headers. Nothing connects
  * to any upstream service at start, so it starts whatever state they are in.
@@ -84,14 +88,26 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     bodyLimit: BODY_LIMIT_BYTES,
     // tRPC batch calls put every procedure path in the URL.
     routerOptions: { maxParamLength: 5000 },
-    // Dot segments and duplicate slashes resolved before routing (http/normalize-request.ts).
-    rewriteUrl: (req) => normalizeUrl(req.url ?? '/'),
+    // Dot segments and duplicate slashes resolved, malformed percent-encoding answered, before
+    // routing (http/normalize-request.ts).
+    rewriteUrl: rewriteRequestUrl,
+    // X-Forwarded-For counts only from the proxies TRUST_PROXY names (client IP for rate limits).
+    // A hop count n trusts the n nearest hops, as Fastify's (untyped) numeric option does.
+    trustProxy:
+      typeof env.TRUST_PROXY === 'number'
+        ? (() => {
+            const hops = env.TRUST_PROXY;
+            return (_address: string, hop: number) => hop < hops;
+          })()
+        : env.TRUST_PROXY,
     // What Node's HTTP parser refuses (431, 400) gets the error envelope too.
     clientErrorHandler,
   });
 
+  // A request without Host gets the envelope from http/request-guards.ts, not Node's bare 400.
+  (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
+
   const gatewayRouter = options.routers ? mergeRouters(appRouter, router(options.routers)) : appRouter;
-  const routes = publishedRoutes(gatewayRouter);
   const metrics = createMetrics();
   // Every declared service (services.ts): its client, breaker, timeout, metrics label and probe.
   const upstreams = createUpstreams({
@@ -128,6 +144,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
 
   const rateLimits = createAuthRateLimiter({
     ...DEFAULT_AUTH_RATE_LIMIT,
+    loginPerIpMax: env.RATE_LIMIT_LOGIN_PER_IP,
+    registerPerIpMax: env.RATE_LIMIT_REGISTER_PER_IP,
     ...options.authRateLimit,
     ...(redis ? { redis } : {}),
   });
@@ -142,7 +160,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   };
 
   /** The context of every procedure call, over REST and tRPC alike: who is calling, and with what. */
-  const createContext = ({ req, res }: { req: FastifyRequest; res: FastifyReply }): GatewayContext => {
+  const contextFor = (req: FastifyRequest, res: FastifyReply): GatewayContext => {
     const bearer = readBearer(req.headers.authorization);
     let actor: GatewayContext['actor'] = null;
     let credentials: GatewayContext['credentials'] = bearer.kind === 'malformed' ? 'invalid' : bearer.kind;
@@ -168,6 +186,27 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     };
   };
 
+  /** Counts a call against its per-IP limit (auth/rate-limit.ts), before it runs. */
+  const beforeCall = (ctx: GatewayContext, procedure: string) =>
+    countPerIp(rateLimits, procedure, ctx.clientIp, (error) =>
+      ctx.log.warn({ err: error, procedure }, 'rate limiter failed; call let through'),
+    );
+
+  /** tRPC's context: every call of a batch is counted before any runs (a batch over a limit fails whole). */
+  const createTrpcContext = async ({
+    req,
+    res,
+    info,
+  }: {
+    req: FastifyRequest;
+    res: FastifyReply;
+    info: { calls: { path: string }[] };
+  }) => {
+    const ctx = contextFor(req, res);
+    for (const call of info.calls) await beforeCall(ctx, call.path);
+    return ctx;
+  };
+
   const onError = ({ error, path, req }: { error: TRPCError; path?: string | undefined; req: { log?: unknown } }) => {
     const log = (req as FastifyRequest).log;
     if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'BAD_GATEWAY') {
@@ -187,13 +226,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   // Helmet's defaults on every response; /docs and /redoc set their own CSP (docs/csp.ts).
   await app.register(helmet, { global: true });
   if (env.CORS_ORIGINS.length > 0) await registerCors(app, env.CORS_ORIGINS);
-  registerMetrics(app, metrics, (method, url, fastifyRoute) => {
-    if (fastifyRoute !== `${REST_BASE_PATH}/*`) return fastifyRoute ?? 'unmatched';
-    // The REST adapter strips the base path from the request URL before this hook runs.
-    const full = url.split('?', 1)[0] ?? '';
-    const path = full.startsWith(`${REST_BASE_PATH}/`) ? full.slice(REST_BASE_PATH.length) : full;
-    const route = matchRoute(routes, method, path);
-    return route ? `${REST_BASE_PATH}${route.rest.path}` : 'unmatched';
+  // After the request id, security headers and CORS, so its refusals carry them.
+  registerRequestGuards(app);
+  // REST routes are labelled by their template (`/api/v1/users/{id}`), never by the raw URL.
+  registerMetrics(app, metrics, (_method, _url, fastifyRoute) => {
+    if (fastifyRoute === undefined) return 'unmatched';
+    return fastifyRoute.startsWith(`${REST_BASE_PATH}/`) ? templateOf(fastifyRoute) : fastifyRoute;
   });
   registerHealth(app, upstreams);
 
@@ -201,22 +239,19 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.get('/openapi.json', async () => document);
   await registerDocs(app, document);
 
-  await app.register(fastifyTRPCOpenApiPlugin, {
-    basePath: REST_BASE_PATH,
+  // REST: one compiled Fastify route per published procedure (rest/routes.ts).
+  await registerRestRoutes(app, {
     router: gatewayRouter,
-    createContext,
-    responseMeta: restResponseMeta(routes),
+    basePath: REST_BASE_PATH,
+    createContext: contextFor,
+    beforeCall,
     onError,
   });
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: { router: gatewayRouter, createContext, responseMeta: trpcResponseMeta, onError },
-  });
-
-  // 204 answers carry no body, so no content-type either (the REST adapter always sets one).
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode === 204) reply.removeHeader('content-type');
-    return payload;
+  await registerTrpcEndpoint(app, '/trpc', {
+    router: gatewayRouter,
+    createContext: createTrpcContext,
+    responseMeta: trpcResponseMeta(tokenProcedures(gatewayRouter)),
+    onError,
   });
   return app;
 }

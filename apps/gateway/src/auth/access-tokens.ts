@@ -56,7 +56,7 @@ export function signAccessToken(actor: Required<Actor>, options: AccessTokenOpti
 /**
  * Verifies an access token with the algorithm pinned (so `alg: none` and algorithm
  * confusion fail), issuer, audience, expiry, an `iat` not in the future (both with a small clock
- * tolerance) and claim shapes.
+ * tolerance), a lifetime (`exp - iat`) of at most `ttlSeconds` plus that tolerance, and claim shapes.
  * An opaque refresh token (`<sessionId>.<secret>`) is not a JWT and fails here.
  * @returns the caller, with the refresh session id the token came from
  * @throws {InvalidAccessTokenError} whatever the reason
@@ -80,5 +80,9 @@ export function verifyAccessToken(token: string, options: AccessTokenOptions): R
   // jsonwebtoken checks `iat` only against `maxAge`: a token "issued" later than now (a forged
   // clock, or one minted to outlive its TTL) passes unless it is refused here.
   if (claims.data.iat > Date.now() / 1000 + clockTolerance) throw new InvalidAccessTokenError('issued in the future');
+  // A token signed to live longer than the gateway issues them (a leaked key, or a forged `exp`
+  // years ahead) is refused, whatever its expiry says.
+  if (claims.data.exp - claims.data.iat > options.ttlSeconds + clockTolerance)
+    throw new InvalidAccessTokenError('lifetime longer than the access token TTL');
   return { id: Number(claims.data.sub), role: claims.data.role, sessionId: claims.data.sid };
 }

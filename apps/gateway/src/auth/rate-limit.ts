@@ -10,6 +10,10 @@ export interface AuthRateLimitOptions {
   max: number;
   /** `auth.refresh` calls allowed per window, per client IP; 30 by default. */
   refreshMax?: number;
+  /** `auth.access` calls allowed per window, per client IP whatever the email (`RATE_LIMIT_LOGIN_PER_IP`); 20 by default. */
+  loginPerIpMax?: number;
+  /** `users.create` calls allowed per window, per client IP (`RATE_LIMIT_REGISTER_PER_IP`); 10 by default. */
+  registerPerIpMax?: number;
   /** Window length in milliseconds (counted in whole seconds, at least 1); 60 000 by default. */
   timeWindowMs: number;
   /** Shared store for several gateway replicas; in memory when absent. */
@@ -19,8 +23,21 @@ export interface AuthRateLimitOptions {
 /** The defaults: 10 logins per minute per IP and email, 30 refreshes per minute per IP. */
 export const DEFAULT_AUTH_RATE_LIMIT = { max: 10, refreshMax: 30, timeWindowMs: 60_000 } as const;
 
-/** The procedures that are counted. */
-export type LimitedProcedure = 'access' | 'refresh';
+/** The per-IP defaults (`RATE_LIMIT_LOGIN_PER_IP`, `RATE_LIMIT_REGISTER_PER_IP`): per minute, whatever the email. */
+export const DEFAULT_PER_IP_LIMITS = { loginPerIpMax: 20, registerPerIpMax: 10 } as const;
+
+/**
+ * The buckets that are counted: `access` (per IP and email) and `refresh` (per IP) by the auth
+ * procedures themselves; `loginPerIp` and `registerPerIp` (per IP) at the edge, by procedure path
+ * ({@link PER_IP_LIMITS}), so that password spraying across emails and mass registration are capped.
+ */
+export type LimitedProcedure = 'access' | 'refresh' | 'loginPerIp' | 'registerPerIp';
+
+/** Procedures counted per client IP at the edge, before they run, and their bucket. */
+export const PER_IP_LIMITS: ReadonlyMap<string, LimitedProcedure> = new Map([
+  ['auth.access', 'loginPerIp'],
+  ['users.create', 'registerPerIp'],
+]);
 
 /**
  * Thrown by {@link AuthRateLimiter.consume} past the limit: 429 TOO_MANY_REQUESTS on both
@@ -82,6 +99,18 @@ export function createAuthRateLimiter(options: AuthRateLimitOptions): AuthRateLi
   const limiters: Record<LimitedProcedure, RateLimiterAbstract> = {
     access: limiterFor('access', options.max, duration, options.redis),
     refresh: limiterFor('refresh', options.refreshMax ?? DEFAULT_AUTH_RATE_LIMIT.refreshMax, duration, options.redis),
+    loginPerIp: limiterFor(
+      'loginPerIp',
+      options.loginPerIpMax ?? DEFAULT_PER_IP_LIMITS.loginPerIpMax,
+      duration,
+      options.redis,
+    ),
+    registerPerIp: limiterFor(
+      'registerPerIp',
+      options.registerPerIpMax ?? DEFAULT_PER_IP_LIMITS.registerPerIpMax,
+      duration,
+      options.redis,
+    ),
   };
   return {
     async consume(procedure, key) {
@@ -95,6 +124,30 @@ export function createAuthRateLimiter(options: AuthRateLimitOptions): AuthRateLi
       }
     },
   };
+}
+
+/**
+ * Counts one call of `procedure` (a tRPC path such as `auth.access`) against its per-IP bucket in
+ * {@link PER_IP_LIMITS}, if it has one; every call counts, however it arrives (REST, `/trpc`, each
+ * member of a batch). A store failure lets the call through with a warning: a broken counter must
+ * not lock everyone out.
+ * @param ip the client address (Fastify's `request.ip`, which honours `TRUST_PROXY`)
+ * @throws {TooManyRequestsError} past the limit
+ */
+export async function countPerIp(
+  limiter: AuthRateLimiter,
+  procedure: string,
+  ip: string,
+  warn: (error: unknown) => void,
+): Promise<void> {
+  const bucket = PER_IP_LIMITS.get(procedure);
+  if (bucket === undefined) return;
+  try {
+    await limiter.consume(bucket, ip);
+  } catch (error) {
+    if (error instanceof TooManyRequestsError) throw error;
+    warn(error);
+  }
 }
 
 /**

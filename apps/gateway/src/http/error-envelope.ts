@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ErrorCode, type ErrorEnvelope, REQUEST_ID_HEADER } from '@basis/contracts';
-import type { ConnectionError, FastifyError, FastifyInstance } from 'fastify';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** HTTP status of each error code (tRPC's table, the one the REST adapter also uses). */
 export const STATUS_OF_CODE: Record<ErrorCode, number> = {
@@ -52,7 +52,32 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 1 MiB' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-type must be application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'BAD_REQUEST', message: 'Content-length does not match the body' },
+  BASIS_JSON_TOO_DEEP: { code: 'BAD_REQUEST', message: 'JSON body is nested too deeply' },
 };
+
+/** Replies whose body is already the envelope (see {@link sendErrorEnvelope}): `onSend` leaves them alone. */
+const enveloped = new WeakSet<FastifyReply>();
+
+/**
+ * Sends an error answer in the envelope, serialized once: `onSend` does not reshape it again.
+ * @param status the HTTP status (≥ 400)
+ * @param body the envelope's source fields (`code`, `message`, `issues`), as for {@link toEnvelope}
+ * @param headers headers the error carries (`Retry-After`, `WWW-Authenticate`, `Allow`)
+ */
+export function sendErrorEnvelope(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  body: { code?: string; message?: string; issues?: unknown },
+  headers: Record<string, string> = {},
+): void {
+  enveloped.add(reply);
+  void reply
+    .code(status)
+    .headers(headers)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify(toEnvelope(status, body, request.id)));
+}
 
 /** The error code for a status with no more specific code: 4xx → BAD_REQUEST, 5xx → INTERNAL_SERVER_ERROR. */
 function codeForStatus(status: number): ErrorCode {
@@ -115,8 +140,12 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
       .send(toEnvelope(404, { message: `Route ${request.method} ${request.url} not found` }, request.id));
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode < 400 || request.url.startsWith('/trpc/')) return payload;
+  // A callback hook, not an async one: no promise per response on the hot path.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode < 400 || enveloped.has(reply) || request.url.startsWith('/trpc/')) {
+      done(null, payload);
+      return;
+    }
     let body: unknown;
     if (typeof payload === 'string') {
       try {
@@ -125,11 +154,29 @@ export function registerErrorEnvelope(app: FastifyInstance): void {
         body = undefined;
       }
     } else if (payload !== undefined && payload !== null) {
-      return payload; // a stream or buffer: not an error body we produced
+      done(null, payload); // a stream or buffer: not an error body we produced
+      return;
     }
     void reply.header('content-type', 'application/json; charset=utf-8');
-    return JSON.stringify(toEnvelope(reply.statusCode, body, request.id));
+    done(null, JSON.stringify(toEnvelope(reply.statusCode, body, request.id)));
   });
+}
+
+/**
+ * Answers a known path asked with a method it does not serve: 405 METHOD_NOT_SUPPORTED in the
+ * envelope, with `Allow`.
+ * @param allow the methods the path serves, e.g. `GET, HEAD, PATCH`
+ * @see RFC 9110 §15.5.6 (405 must carry Allow)
+ */
+export function sendMethodNotAllowed(request: FastifyRequest, reply: FastifyReply, allow: string): void {
+  const path = request.url.split('?', 1)[0] ?? '';
+  sendErrorEnvelope(
+    request,
+    reply,
+    405,
+    { code: 'METHOD_NOT_SUPPORTED', message: `${request.method} is not allowed on ${path}; allowed: ${allow}` },
+    { allow },
+  );
 }
 
 /** Node's HTTP parser errors that Fastify never sees as a request, by status. */

@@ -1,6 +1,5 @@
 import type { TRPCError } from '@trpc/server';
 import { TooManyRequestsError } from '../auth/rate-limit.js';
-import type { PublishedRoute } from '../routers/published-routes.js';
 import { BearerChallenge } from '../trpc.js';
 import { UpstreamFailure } from '../upstream/errors.js';
 
@@ -42,25 +41,30 @@ function allErrorHeaders(errors: readonly TRPCError[]): Headers {
   return merged;
 }
 
+/**
+ * Headers of every answer of a token endpoint (`/auth/access`, `/auth/refresh`), success or error:
+ * no cache may store a response that carries tokens.
+ * @see RFC 6749 §5.1
+ */
+export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+});
+
 interface MetaOptions {
   paths: readonly string[] | undefined;
   errors: readonly TRPCError[];
 }
 
 /**
- * `responseMeta` for the REST adapter: the contract's success status (201 for create, 204 for
- * delete and logout) and the error headers of {@link errorHeaders}.
+ * `responseMeta` for `/trpc`: tRPC's own statuses, plus the headers of every error (a batch may
+ * hold several), and {@link TOKEN_RESPONSE_HEADERS} when any call of the request is a token procedure.
+ * @param tokenProcedures tRPC paths whose answers carry tokens (`auth.access`, `auth.refresh`)
  */
-export function restResponseMeta(routes: readonly PublishedRoute[]) {
-  const statusOf = new Map(routes.map((route) => [route.procedure, route.rest.successStatus]));
-  return ({ paths, errors }: MetaOptions): { status?: number; headers?: Headers } => {
-    if (errors.length > 0) return { headers: allErrorHeaders(errors) };
-    const status = paths?.[0] === undefined ? undefined : statusOf.get(paths[0]);
-    return status === undefined ? {} : { status };
+export function trpcResponseMeta(tokenProcedures: ReadonlySet<string>) {
+  return ({ paths, errors }: MetaOptions): { headers?: Headers } => {
+    const tokens = paths?.some((path) => tokenProcedures.has(path)) ?? false;
+    if (errors.length === 0) return tokens ? { headers: { ...TOKEN_RESPONSE_HEADERS } } : {};
+    return { headers: { ...allErrorHeaders(errors), ...(tokens ? TOKEN_RESPONSE_HEADERS : {}) } };
   };
-}
-
-/** `responseMeta` for `/trpc`: tRPC's own statuses, plus the headers of every error (a batch may hold several). */
-export function trpcResponseMeta({ errors }: MetaOptions): { headers?: Headers } {
-  return errors.length > 0 ? { headers: allErrorHeaders(errors) } : {};
 }

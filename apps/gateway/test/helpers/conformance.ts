@@ -102,10 +102,11 @@ export class Conformance {
     if (/"stack"|\bat .+:\d+:\d+\)/.test(response.text)) this.fail(response, 'body contains a stack trace');
     const path = response.url.split('?', 1)[0] ?? '';
     const relative = path.startsWith(this.base) ? path.slice(this.base.length) : undefined;
-    const route =
-      relative === undefined
-        ? undefined
-        : this.routes.find((candidate) => candidate.method === response.method && candidate.pattern.test(relative));
+    // The most static template matching the path owns it for every method (`DELETE /users/me`
+    // is a 405 of `/users/me`, never a call of `/users/{id}`).
+    const owner =
+      relative === undefined ? undefined : this.routes.find((candidate) => candidate.pattern.test(relative))?.template;
+    const route = this.routes.find((candidate) => candidate.template === owner && candidate.method === response.method);
     if (!route) {
       if (response.status >= 400) this.checkJson(response, ['components', 'schemas', 'Error']);
       return;

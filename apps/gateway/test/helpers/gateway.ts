@@ -18,7 +18,14 @@ export async function startGateway(
   env: Record<string, string>,
   options: Omit<GatewayOptions, 'env'> = {},
 ): Promise<RunningGateway> {
-  const { env: parsed } = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  // Tests register and log in often from one IP: high per-IP limits, unless a test sets its own.
+  const { env: parsed } = parseEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_LOGIN_PER_IP: '10000',
+    RATE_LIMIT_REGISTER_PER_IP: '10000',
+    ...env,
+  });
   const app = await buildGateway({ logger: false, ...options, env: parsed });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const close = () => app.close();

@@ -229,7 +229,10 @@ describe('a fixture contract mounted with one line', () => {
   });
 
   it('never publishes a procedure without a REST route', async () => {
-    expect((await api('POST', '/api/v1/widgets/recalibrate', { json: {} })).status).toBe(404);
+    // `/widgets/recalibrate` is the path `/widgets/{id}`, which serves GET and DELETE only: 405.
+    const rest = await api('POST', '/api/v1/widgets/recalibrate', { json: {} });
+    expect(rest.status).toBe(405);
+    expect(rest.headers.get('allow')).toBe('GET, HEAD, DELETE');
     const trpc = await fetch(`${gateway.url}/trpc/widgets.recalibrate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

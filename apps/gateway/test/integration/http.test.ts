@@ -48,7 +48,7 @@ describe('the error envelope', () => {
     expectEnvelope(response, 'PAYLOAD_TOO_LARGE');
   });
 
-  it('answers an unsupported content-type with 415, and a missing one too', async () => {
+  it('answers an unsupported content-type with 415, and a missing body with 400 naming it', async () => {
     const plain = await stack.api('POST', '/api/v1/users', { raw: 'email=a', contentType: 'text/plain' });
     expect(plain.status).toBe(415);
     expectEnvelope(plain, 'UNSUPPORTED_MEDIA_TYPE');
@@ -56,7 +56,9 @@ describe('the error envelope', () => {
     expect(xml.status).toBe(415);
     expectEnvelope(xml, 'UNSUPPORTED_MEDIA_TYPE');
     const none = await stack.api('POST', '/api/v1/auth/logout');
-    expect(none.status).toBe(415);
+    expect(none.status).toBe(400);
+    expectEnvelope(none, 'BAD_REQUEST');
+    expect(none.body.message).toMatch(/body/i);
   });
 
   it('treats application/json; charset=utf-8 as plain JSON', async () => {
@@ -75,10 +77,11 @@ describe('the error envelope', () => {
     }
   });
 
-  it('answers a wrong method on a known path with a JSON 404', async () => {
+  it('answers a wrong method on a known path with a JSON 405 and Allow', async () => {
     const response = await stack.api('PUT', '/api/v1/users/me', { json: {} });
-    expect(response.status).toBe(404);
-    expectEnvelope(response, 'NOT_FOUND');
+    expect(response.status).toBe(405);
+    expectEnvelope(response, 'METHOD_NOT_SUPPORTED');
+    expect(response.headers.get('allow')).toBe('GET, HEAD, PATCH');
   });
 
   it('puts zod issues under issues for invalid input', async () => {

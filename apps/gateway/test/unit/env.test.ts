@@ -59,3 +59,25 @@ describe('parseEnv', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('RATE_LIMIT_LOGIN_PER_IP, RATE_LIMIT_REGISTER_PER_IP and TRUST_PROXY', () => {
+  it('default to 20 and 10 a minute, and to trusting no proxy', () => {
+    const { env } = parseEnv({});
+    expect(env).toMatchObject({ RATE_LIMIT_LOGIN_PER_IP: 20, RATE_LIMIT_REGISTER_PER_IP: 10, TRUST_PROXY: false });
+  });
+
+  it('reads TRUST_PROXY as true, a hop count, or a list of addresses and CIDR ranges', () => {
+    expect(parseEnv({ TRUST_PROXY: 'true' }).env.TRUST_PROXY).toBe(true);
+    expect(parseEnv({ TRUST_PROXY: '2' }).env.TRUST_PROXY).toBe(2);
+    expect(parseEnv({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).env.TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+    ]);
+  });
+
+  it('refuses a TRUST_PROXY that is none of those, and a zero limit, naming the variable', () => {
+    expect(() => parseEnv({ TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY/);
+    expect(() => parseEnv({ RATE_LIMIT_LOGIN_PER_IP: '0' })).toThrow(/RATE_LIMIT_LOGIN_PER_IP/);
+  });
+});

@@ -1,6 +1,6 @@
-import { User, UserAdminUpdate, UserId, UserRef } from '@basis/contracts';
+import { User, UserAdminUpdate, UserId, UserListQuery, UserPage, UserRef } from '@basis/contracts';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { pathParameters, restInput } from '../../src/routers/rest-input.js';
 
 const rest = { successStatus: 200 as const, summary: 's', tags: [] as string[], errors: {} };
@@ -49,6 +49,33 @@ describe('restInput', () => {
     // A /trpc caller sends JSON numbers: they go to the contract's schema as they are.
     expect(schema.parse({ id: 5 })).toEqual({ id: 5 });
     expect(schema.safeParse({ id: 1.5 }).success).toBe(false);
+  });
+
+  it('reads integer query parameters by the same rule, through default() and optional() wrappers', () => {
+    const list = restInput({
+      type: 'query',
+      auth: 'user',
+      input: UserListQuery,
+      output: UserPage,
+      rest: { ...rest, method: 'GET', path: '/users' },
+    }) as z.ZodObject;
+    expect(list.parse({})).toEqual({ limit: 50, offset: 0 });
+    expect(list.parse({ limit: '10', offset: '0' })).toEqual({ limit: 10, offset: 0 });
+    for (const limit of ['1e1', '0x10', ' 5', '05', '', '+5']) {
+      const result = list.safeParse({ limit });
+      expect(result.success, JSON.stringify(limit)).toBe(false);
+      expect(result.error?.issues.map((issue) => issue.path)).toEqual([['limit']]);
+    }
+    const byAuthor = restInput({
+      type: 'query',
+      auth: 'public',
+      input: z.object({ authorId: UserId.optional() }),
+      output: UserPage,
+      rest: { ...rest, method: 'GET', path: '/posts' },
+    }) as z.ZodObject;
+    expect(byAuthor.parse({ authorId: '3' })).toEqual({ authorId: 3 });
+    expect(byAuthor.parse({})).toEqual({});
+    expect(byAuthor.safeParse({ authorId: '03' }).success).toBe(false);
   });
 
   it('names the parameters of a path template', () => {

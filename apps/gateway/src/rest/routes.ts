@@ -1,0 +1,196 @@
+import { TokenResponse } from '@basis/contracts';
+import {
+  type AnyTRPCProcedure,
+  type AnyTRPCRouter,
+  callTRPCProcedure,
+  getTRPCErrorFromUnknown,
+  type TRPCError,
+} from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { z } from 'zod';
+import { sendErrorEnvelope, sendMethodNotAllowed } from '../http/error-envelope.js';
+import { registerJsonBodyParser } from '../http/json-body.js';
+import { errorHeaders, TOKEN_RESPONSE_HEADERS } from '../http/response-meta.js';
+import { type PublishedRoute, publishedRoutes } from '../routers/published-routes.js';
+import type { GatewayContext } from '../trpc.js';
+import { type InputPlan, planInput, readInput } from './input.js';
+
+/** What a compiled REST route needs from the gateway, per request. */
+export interface RestRouteOptions {
+  /** The router whose `meta.openapi` procedures are published (the gateway router). */
+  router: AnyTRPCRouter;
+  /** The REST base path, e.g. `/api/v1`. */
+  basePath: string;
+  /** The context of a call (the same one `/trpc` uses). */
+  createContext(request: FastifyRequest, reply: FastifyReply): GatewayContext | Promise<GatewayContext>;
+  /**
+   * Runs before each call, after the context: the limits counted per procedure call at the edge.
+   * @throws a TRPCError (429) to refuse the call
+   */
+  beforeCall?(ctx: GatewayContext, procedure: string): Promise<void>;
+  /** Logs a failed call (the same hook `/trpc` uses). */
+  onError(opts: { error: TRPCError; path: string; req: FastifyRequest }): void;
+}
+
+/** Methods Fastify routes; a known path answers 405 to those it does not serve. */
+const ROUTABLE_METHODS: readonly HTTPMethods[] = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'TRACE',
+  'QUERY',
+];
+
+/** A REST path template in Fastify's syntax: `/users/{id}` → `/users/:id`. */
+export function fastifyPath(template: string): string {
+  return template.replace(/\{([^}]+)\}/g, ':$1');
+}
+
+/** A Fastify route URL back to the REST template it was compiled from: `/api/v1/users/:id` → `/api/v1/users/{id}`. */
+export function templateOf(fastifyUrl: string): string {
+  return fastifyUrl.replace(/:([^/]+)/g, '{$1}').replace(/(.)\/$/, '$1');
+}
+
+/** Whether a procedure answers with tokens (its output is the contract's `TokenResponse`). */
+function answersTokens(procedure: AnyTRPCProcedure): boolean {
+  return (procedure._def as { output?: unknown }).output === TokenResponse;
+}
+
+/**
+ * The tRPC paths of a router's token procedures (`auth.access`, `auth.refresh`): those whose
+ * output is the contract's `TokenResponse`, whose answers must not be cached (RFC 6749 §5.1).
+ */
+export function tokenProcedures(router: AnyTRPCRouter): Set<string> {
+  const procedures = Object.entries(router._def.procedures as Record<string, AnyTRPCProcedure>);
+  return new Set(procedures.filter(([, procedure]) => answersTokens(procedure)).map(([path]) => path));
+}
+
+interface CompiledRoute {
+  procedure: string;
+  type: 'query' | 'mutation';
+  plan: InputPlan;
+  successStatus: number;
+  /** Headers every answer of this route carries (success and error alike). */
+  fixedHeaders: Record<string, string> | undefined;
+}
+
+function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRoute {
+  const def = procedure._def as unknown as {
+    type: 'query' | 'mutation';
+    inputs: z.ZodType[];
+  };
+  return {
+    procedure: route.procedure,
+    type: def.type,
+    plan: planInput(def.inputs[0], route.rest.method),
+    successStatus: route.rest.successStatus,
+    // RFC 6749 §5.1: a response carrying tokens must not be stored by any cache.
+    fixedHeaders: answersTokens(procedure) ? TOKEN_RESPONSE_HEADERS : undefined,
+  };
+}
+
+function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
+  const { router, createContext, beforeCall, onError } = options;
+  const { procedure: path, type, plan, successStatus, fixedHeaders } = route;
+  return async function restHandler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (fixedHeaders) void reply.headers(fixedHeaders);
+    let data: unknown;
+    try {
+      const input = readInput(plan, request);
+      const ctx = await createContext(request, reply);
+      if (beforeCall) await beforeCall(ctx, path);
+      data = await callTRPCProcedure({
+        router,
+        path,
+        type,
+        ctx,
+        getRawInput: async () => input,
+        signal: undefined,
+        batchIndex: 0,
+      });
+    } catch (cause) {
+      const error = getTRPCErrorFromUnknown(cause);
+      onError({ error, path, req: request });
+      sendErrorEnvelope(request, reply, getHTTPStatusCodeFromError(error), errorBody(error), errorHeaders(error));
+      return;
+    }
+    if (successStatus === 204) {
+      void reply.code(204).send();
+      return;
+    }
+    void reply
+      .code(successStatus)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(data ?? null));
+  };
+}
+
+/** The envelope fields of a procedure error: its code, its message, and zod's issues for invalid input. */
+function errorBody(error: TRPCError): { code: string; message: string; issues?: unknown } {
+  const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
+  if (error.code === 'BAD_REQUEST' && Array.isArray(issues)) {
+    const named = issues
+      .map((issue: { path?: unknown[] }) => (Array.isArray(issue.path) ? issue.path.join('.') : ''))
+      .filter((name) => name !== '');
+    const fields = [...new Set(named)];
+    return {
+      code: error.code,
+      message: fields.length > 0 ? `Invalid input: ${fields.join(', ')}` : 'Invalid input',
+      issues,
+    };
+  }
+  return { code: error.code, message: error.message };
+}
+
+/**
+ * Compiles every procedure of `options.router` that has `meta.openapi` into one Fastify route
+ * under `options.basePath` (trpc-to-openapi stays the source of the paths and of the OpenAPI
+ * document; its per-request adapter is not used). Per request a route reads its input
+ * (rest/input.ts), creates the context, counts the call (`beforeCall`), calls the procedure
+ * through tRPC's `callProcedure`, and answers the contract's success status (204: no body, no
+ * content-type) or the error envelope with the error's headers. Every path also answers the
+ * methods it does not serve with 405 and `Allow`; static segments win over parameters for every
+ * method (`DELETE /users/me` never reaches `/users/{id}`); HEAD is GET without a body. The routes
+ * parse JSON with a nesting limit (http/json-body.ts) and accept no other content type (415).
+ * @returns the published routes, in the router's order
+ */
+export async function registerRestRoutes(app: FastifyInstance, options: RestRouteOptions): Promise<PublishedRoute[]> {
+  const routes = publishedRoutes(options.router);
+  const procedures = options.router._def.procedures as Record<string, AnyTRPCProcedure>;
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const route of routes) {
+    const methods = methodsByPath.get(route.rest.path) ?? new Set<string>();
+    methods.add(route.rest.method);
+    methodsByPath.set(route.rest.path, methods);
+  }
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    registerJsonBodyParser(scope);
+    for (const route of routes) {
+      const procedure = procedures[route.procedure];
+      if (!procedure) continue;
+      const handler = handlerFor(compile(route, procedure), options);
+      const url = `${options.basePath}${fastifyPath(route.rest.path)}`;
+      for (const variant of [url, `${url}/`]) scope.route({ method: route.rest.method, url: variant, handler });
+    }
+    for (const [path, served] of methodsByPath) {
+      const allowed = served.has('GET') ? [...served, 'HEAD'] : [...served];
+      const allow = ROUTABLE_METHODS.filter((method) => allowed.includes(method)).join(', ');
+      const others = ROUTABLE_METHODS.filter((method) => !allowed.includes(method));
+      const url = `${options.basePath}${fastifyPath(path)}`;
+      for (const variant of [url, `${url}/`])
+        scope.route({
+          method: [...others],
+          url: variant,
+          handler: (request, reply) => sendMethodNotAllowed(request, reply, allow),
+          exposeHeadRoute: false,
+        });
+    }
+  });
+  return routes;
+}
