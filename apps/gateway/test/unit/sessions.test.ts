@@ -6,7 +6,13 @@ const ada = { id: 7, role: 'user' as const, sessionId: 'session-a' };
 /** A lookup that counts its calls and answers what `answer` says at call time. */
 function counting(answer: () => Promise<LiveActor>) {
   const state = { calls: 0 };
-  return { state, lookup: () => ((state.calls += 1), answer()) };
+  return {
+    state,
+    lookup: () => {
+      state.calls += 1;
+      return answer();
+    },
+  };
 }
 
 describe('createSessionVerifier', () => {
