@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isConnectionError, isUniqueViolation, toTRPCError } from '@basis/service-kit';
 import { PGlite } from '@electric-sql/pglite';
 import { TRPCError } from '@trpc/server';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -7,7 +8,6 @@ import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../src/db/client.js';
 import * as schema from '../src/db/schema.js';
-import { isConnectionError, isUniqueViolation, toTRPCError } from '../src/errors.js';
 import { expectNoSecrets, expectTRPCError } from './support/assertions.js';
 import { startServer } from './support/server.js';
 
@@ -18,7 +18,9 @@ const wrapped = (cause: object) =>
 describe('toTRPCError', () => {
   it('maps a unique violation, bare or wrapped by drizzle, to CONFLICT', () => {
     expect(isUniqueViolation({ code: '23505' })).toBe(true);
-    const error = toTRPCError(wrapped({ code: '23505', message: 'duplicate key value violates unique constraint' }));
+    const error = toTRPCError(wrapped({ code: '23505', message: 'duplicate key value violates unique constraint' }), {
+      conflict: 'Email already registered',
+    });
     expect([error.code, error.message]).toEqual(['CONFLICT', 'Email already registered']);
   });
 
