@@ -8,6 +8,8 @@ export interface SpawnedService extends AsyncDisposable {
   port: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
+  /** The exit code once the process has exited, else `null`. */
+  exitCode(): number | null;
   /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -24,6 +26,8 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Working directory; default the current one. */
   cwd?: string;
+  /** Node options before `main`, e.g. `['--import', 'tsx']` to run a `src/main.ts` unbuilt. */
+  nodeArgs?: string[];
 }
 
 async function waitUntilReady(
@@ -47,7 +51,7 @@ async function waitUntilReady(
 }
 
 /**
- * Starts `node <main>` on a free port of 127.0.0.1 with `NODE_ENV=test`, `LOG_LEVEL=warn`, PGlite in
+ * Starts `node [nodeArgs] <main>` on a free port of 127.0.0.1 with `NODE_ENV=test`, `LOG_LEVEL=warn`, PGlite in
  * memory (`PGLITE_DATA_DIR=memory://`, any inherited `DATABASE_URL` dropped) and `env` on top, and
  * waits until `readyPath` answers 2xx.
  * @param options see {@link SpawnOptions}
@@ -59,7 +63,7 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx turbo build\` first`);
   const port = await freePort();
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
     cwd: options.cwd,
     env: {
       ...inherited,
@@ -93,5 +97,5 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
     await stop();
     throw error;
   }
-  return { url, port, output: () => output, stop, [Symbol.asyncDispose]: stop };
+  return { url, port, output: () => output, exitCode: () => child.exitCode, stop, [Symbol.asyncDispose]: stop };
 }
