@@ -137,7 +137,7 @@ describe('the stack in docker-compose.yml', () => {
 
   it('creates the posts database with an init script of the postgres image, from POSTS_DB', () => {
     const postgres = service('postgres');
-    expect(postgres.environment?.POSTS_DB).toBe('${POSTS_DB:-basis_posts}');
+    expect(postgres.environment?.POSTS_DB).toBe(`\${POSTS_DB:-basis_posts}`);
     const mount = postgres.volumes?.find((volume) => volume.includes('/docker-entrypoint-initdb.d/'));
     const script = readRepoFile(mount?.split(':')[0] ?? 'missing');
     expect(script).toContain('CREATE DATABASE :"posts_db"');
