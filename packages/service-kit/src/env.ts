@@ -41,7 +41,7 @@ export function serverEnv(defaults: { port: number }) {
   return {
     NODE_ENV: withDefault(z.enum(['development', 'production', 'test']), 'development'),
     PORT: withDefault(z.coerce.number().int().min(0).max(65_535), defaults.port),
-    HOST: withDefault(z.string().min(1), '0.0.0.0'),
+    HOST: withDefault(z.string().trim().min(1), '0.0.0.0'),
     LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
   };
 }
