@@ -112,7 +112,7 @@ describe('the stack in docker-compose.yml', () => {
     expect(service('redis').healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
   });
 
-  it.each(['users', 'gateway'])('builds %s from its Dockerfile and checks /healthz', (name) => {
+  it.each(['users', 'posts', 'gateway'])('builds %s from its Dockerfile and checks /healthz', (name) => {
     const app = service(name);
     expect(app.build).toEqual({ context: '.', dockerfile: `apps/${name}/Dockerfile` });
     expect(app.environment?.NODE_ENV).toBe('production');
@@ -125,7 +125,26 @@ describe('the stack in docker-compose.yml', () => {
     expect(users.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
   });
 
-  it('publishes the gateway on 8001, wired to users and redis once both are healthy', () => {
+  it('points posts at its own database on postgres, not the users one, and at users', () => {
+    const posts = service('posts');
+    const url = posts.environment?.DATABASE_URL ?? '';
+    expect(url).toMatch(/^postgres:\/\/.+@postgres:5432\/\$\{POSTS_DB:-basis_posts\}$/);
+    expect(url).not.toBe(service('users').environment?.DATABASE_URL);
+    expect(posts.environment).toMatchObject({ PORT: '8003', USERS_SERVICE_URL: 'http://users:8002' });
+    expect(posts.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(posts.ports).toBeUndefined();
+  });
+
+  it('creates the posts database with an init script of the postgres image, from POSTS_DB', () => {
+    const postgres = service('postgres');
+    expect(postgres.environment?.POSTS_DB).toBe(`\${POSTS_DB:-basis_posts}`);
+    const mount = postgres.volumes?.find((volume) => volume.includes('/docker-entrypoint-initdb.d/'));
+    const script = readRepoFile(mount?.split(':')[0] ?? 'missing');
+    expect(script).toContain('CREATE DATABASE :"posts_db"');
+    expect(script).toContain('--set=posts_db="$POSTS_DB"');
+  });
+
+  it('publishes the gateway on 8001, wired to users, posts and redis once they are healthy', () => {
     const gateway = service('gateway');
     expect(gateway.ports).toEqual(['8001:8001']);
     expect(gateway.environment).toMatchObject({
@@ -136,6 +155,7 @@ describe('the stack in docker-compose.yml', () => {
     });
     expect(gateway.depends_on).toEqual({
       users: { condition: 'service_healthy' },
+      posts: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
     });
   });
@@ -145,6 +165,7 @@ describe('the stack in docker-compose.yml', () => {
     expect(service('gateway').environment?.JWT_SECRET).toMatch(required);
     expect(service('gateway').environment?.SERVICE_TOKEN_SECRET).toMatch(required);
     expect(service('users').environment?.SERVICE_TOKEN_SECRET).toMatch(required);
+    expect(service('posts').environment?.SERVICE_TOKEN_SECRET).toMatch(required);
     expect(required.exec(service('users').environment?.SERVICE_TOKEN_SECRET ?? '')?.[1]).toBe('SERVICE_TOKEN_SECRET');
   });
 

@@ -6,6 +6,7 @@ import { REPO_ROOT, readRepoFile } from './repo.js';
 
 const apps = [
   { app: 'users', port: 8002 },
+  { app: 'posts', port: 8003 },
   { app: 'gateway', port: 8001 },
 ];
 
@@ -65,12 +66,19 @@ describe.each(apps)('apps/$app/Dockerfile', ({ app, port }) => {
   });
 });
 
-describe('the users image', () => {
+describe.each(['users', 'posts'])('the %s image', (app) => {
+  const { stages } = parseDockerfile(readRepoFile(`apps/${app}/Dockerfile`));
+  const copies = all(stages.at(-1), 'COPY').map((i) => i.args);
+
   it('ships the drizzle migrations next to dist/, where the service reads them at start', () => {
-    const { stages } = parseDockerfile(readRepoFile('apps/users/Dockerfile'));
-    const copies = all(stages.at(-1), 'COPY').map((i) => i.args);
-    expect(copies).toContain('--from=build /app/apps/users/drizzle apps/users/drizzle');
-    expect(existsSync(join(REPO_ROOT, 'apps/users/drizzle'))).toBe(true);
+    expect(copies).toContain(`--from=build /app/apps/${app}/drizzle apps/${app}/drizzle`);
+    expect(existsSync(join(REPO_ROOT, `apps/${app}/drizzle/meta/_journal.json`))).toBe(true);
+  });
+
+  it('ships the built packages it runs on: contracts and the service kit', () => {
+    for (const pkg of ['contracts', 'service-kit']) {
+      expect(copies).toContain(`--from=build /app/packages/${pkg}/dist packages/${pkg}/dist`);
+    }
   });
 });
 

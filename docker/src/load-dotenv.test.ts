@@ -22,7 +22,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each(['users', 'gateway'])('npm run dev and npm start of apps/%s', (app) => {
+describe.each(['users', 'posts', 'gateway'])('npm run dev and npm start of apps/%s', (app) => {
   it('preload scripts/load-dotenv.mjs, with tsx and with plain node alike', () => {
     const { scripts } = JSON.parse(readRepoFile(`apps/${app}/package.json`)) as { scripts: Record<string, string> };
     expect(scripts.start).toBe('node --import ../../scripts/load-dotenv.mjs dist/main.js');

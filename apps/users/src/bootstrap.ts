@@ -1,5 +1,5 @@
+import { isUniqueViolation } from '@basis/service-kit';
 import { hashPassword } from './auth/passwords.js';
-import { isUniqueViolation } from './errors.js';
 import type { StoredUser, UsersRepository } from './repositories/users.js';
 
 /**

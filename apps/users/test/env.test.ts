@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { DEV_SERVICE_TOKEN_SECRET, EnvError } from '@basis/service-kit/env';
 import { describe, expect, it } from 'vitest';
-import { DEV_SERVICE_TOKEN_SECRET, EnvError, parseEnv } from '../src/env.js';
+import { parseEnv } from '../src/env.js';
 
 /** Parses a dotenv file: `NAME=value` lines, `#` comments and blank lines. */
 function readDotenv(path: URL): Record<string, string> {

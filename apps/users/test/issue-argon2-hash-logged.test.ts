@@ -1,12 +1,11 @@
 import { Writable } from 'node:stream';
+import { loggerOptions, serializeError } from '@basis/service-kit/logging';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import * as schema from '../src/db/schema.js';
-import { serializeError } from '../src/log-serializers.js';
-import { loggerOptions } from '../src/logger.js';
 import { expectTRPCError } from './support/assertions.js';
 import { seedUser } from './support/seed.js';
 import { startServer, type TestServer } from './support/server.js';

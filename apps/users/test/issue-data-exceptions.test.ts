@@ -1,6 +1,6 @@
+import { isDataException, toTRPCError } from '@basis/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
-import { isDataException, toTRPCError } from '../src/errors.js';
 import { UsersRepository } from '../src/repositories/users.js';
 import { type ErrorData, expectNoSecrets, expectTRPCError } from './support/assertions.js';
 import { testDrivers } from './support/databases.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { isConnectionError, toTRPCError } from '@basis/service-kit';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
-import { isConnectionError, toTRPCError } from '../src/errors.js';
 import { expectNoSecrets, expectTRPCError } from './support/assertions.js';
 import { TEST_DATABASE_URL } from './support/databases.js';
 import { startServer } from './support/server.js';

@@ -4,8 +4,9 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DataDirectoryError, ensureWritableDirectory } from '@basis/service-kit/db';
 import { describe, expect, it } from 'vitest';
-import { DataDirectoryError, ensureWritableDirectory, openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/client.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 

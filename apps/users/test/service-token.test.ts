@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { ServiceTokenError, serviceTokenKey, verifyServiceToken } from '@basis/service-kit';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServiceTokenError, serviceTokenKey, verifyServiceToken } from '../src/auth/service-token.js';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import { expectTRPCError } from './support/assertions.js';
 import { mintServiceToken, startServer, TEST_SECRET, type TestServer } from './support/server.js';
@@ -62,21 +62,21 @@ const refusedTokens: [string, () => string | undefined][] = [
 
 describe('verifyServiceToken', () => {
   it('returns null for a valid token that acts for nobody', () => {
-    expect(verifyServiceToken(`Bearer ${mintServiceToken(null)}`, KEY)).toBeNull();
+    expect(verifyServiceToken(`Bearer ${mintServiceToken(null)}`, KEY, 'users')).toBeNull();
   });
 
   it('returns the actor named by sub, role and sid', () => {
     const token = mintServiceToken({ id: 7, role: 'admin', sessionId: 'abc' });
-    expect(verifyServiceToken(`Bearer ${token}`, KEY)).toEqual({ id: 7, role: 'admin', sessionId: 'abc' });
+    expect(verifyServiceToken(`Bearer ${token}`, KEY, 'users')).toEqual({ id: 7, role: 'admin', sessionId: 'abc' });
   });
 
   it('tolerates a few seconds of clock skew', () => {
     const token = mintServiceToken(null, { iat: now() - 32, expiresInSeconds: 30 });
-    expect(verifyServiceToken(`Bearer ${token}`, KEY)).toBeNull();
+    expect(verifyServiceToken(`Bearer ${token}`, KEY, 'users')).toBeNull();
   });
 
   it.each(refusedTokens)('refuses %s', (_, header) => {
-    expect(() => verifyServiceToken(header(), KEY)).toThrow(ServiceTokenError);
+    expect(() => verifyServiceToken(header(), KEY, 'users')).toThrow(ServiceTokenError);
   });
 });
 

@@ -1,4 +1,4 @@
-import { authContract, usersContract } from '@basis/contracts';
+import { authContract, postsContract, usersContract } from '@basis/contracts';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type BasisClient, createClient } from './client.js';
 import { buildRequest, restContracts, restProcedures } from './routes.js';
@@ -43,6 +43,28 @@ describe('buildRequest', () => {
     });
   });
 
+  it('maps the posts routes: authorId and paging in the query, the id in the path, edits in the body', () => {
+    expect(buildRequest(postsContract.list.rest, { authorId: 7, limit: 5 })).toEqual({
+      method: 'GET',
+      path: '/posts',
+      query: { authorId: '7', limit: '5' },
+      body: undefined,
+    });
+    expect(buildRequest(postsContract.create.rest, { title: 'T', body: 'B' })).toEqual({
+      method: 'POST',
+      path: '/posts',
+      query: undefined,
+      body: { title: 'T', body: 'B' },
+    });
+    expect(buildRequest(postsContract.update.rest, { id: 3, title: 'New' })).toEqual({
+      method: 'PATCH',
+      path: '/posts/3',
+      query: undefined,
+      body: { title: 'New' },
+    });
+    expect(buildRequest(postsContract.delete.rest, { id: 3 })).toMatchObject({ method: 'DELETE', path: '/posts/3' });
+  });
+
   it('throws a TypeError naming a missing path parameter', () => {
     expect(() => buildRequest(usersContract.byId.rest, {})).toThrow(/missing path parameter "id"/);
   });
@@ -59,6 +81,7 @@ describe('generated methods', () => {
       for (const name of names) expect(typeof group[name]).toBe('function');
     }
     expect(Object.keys(client.auth).sort()).toEqual(Object.keys(authContract).sort());
+    expect(Object.keys(client.posts).sort()).toEqual(['byId', 'create', 'delete', 'list', 'update']);
   });
 
   it('types inputs and outputs from the contracts', () => {
@@ -66,6 +89,14 @@ describe('generated methods', () => {
     expectTypeOf(client.users.list).parameter(0).toEqualTypeOf<{ limit?: number; offset?: number } | undefined>();
     expectTypeOf<Awaited<ReturnType<BasisClient['users']['me']>>>().toHaveProperty('email').toEqualTypeOf<string>();
     expectTypeOf<Awaited<ReturnType<BasisClient['users']['delete']>>>().toEqualTypeOf<undefined>();
+    expectTypeOf(client.posts.create).parameter(0).toEqualTypeOf<{ title: string; body: string }>();
+    expectTypeOf(client.posts.list)
+      .parameter(0)
+      .toEqualTypeOf<{ authorId?: number | undefined; limit?: number; offset?: number } | undefined>();
+    expectTypeOf<Awaited<ReturnType<BasisClient['posts']['byId']>>>()
+      .toHaveProperty('authorId')
+      .toEqualTypeOf<number>();
+    expectTypeOf<Awaited<ReturnType<BasisClient['posts']['delete']>>>().toEqualTypeOf<undefined>();
     expectTypeOf<Awaited<ReturnType<BasisClient['auth']['access']>>>()
       .toHaveProperty('token_type')
       .toEqualTypeOf<'bearer'>();

@@ -2,7 +2,9 @@ import {
   type AuthContract,
   authContract,
   type ContractRecord,
+  type PostsContract,
   type ProcedureContract,
+  postsContract,
   type RestRoute,
   type UsersContract,
   usersContract,
@@ -10,16 +12,17 @@ import {
 import type { z } from 'zod';
 
 /**
- * The contracts the client republishes, by namespace (`client.users.*`, `client.auth.*`),
+ * The contracts the client republishes, by namespace (`client.users.*`, `client.auth.*`, `client.posts.*`),
  * the same names the gateway uses for its tRPC router. Every entry with a `rest` route
  * becomes a method; adding a contract entry adds a method, adding a line here a namespace.
  */
-export const restContracts = { users: usersContract, auth: authContract } as const;
+export const restContracts = { users: usersContract, auth: authContract, posts: postsContract } as const;
 
 /** The shape of {@link restContracts}. */
 export interface RestContracts {
   users: UsersContract;
   auth: AuthContract;
+  posts: PostsContract;
 }
 
 /** A procedure contract that the gateway republishes as REST. */

@@ -1,129 +1,34 @@
-import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
-import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
+import { fileURLToPath } from 'node:url';
+import {
+  type Database as KitDatabase,
+  type DatabaseHandle as KitDatabaseHandle,
+  openDatabase as openKitDatabase,
+} from '@basis/service-kit/db';
 import * as schema from './schema.js';
 
-/** The drizzle database every repository takes: drizzle's common PostgreSQL base, so both drivers fit. */
-export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-/** An open, migrated database and how to check and close it. */
-export interface DatabaseHandle {
-  db: Database;
-  driver: 'postgres' | 'pglite';
-  /** Runs `select 1`; rejects when the database does not answer. */
-  ping(): Promise<void>;
-  /** Closes the pool (postgres.js, waiting up to 5 s for queries in flight) or the PGlite instance. */
-  close(): Promise<void>;
-}
-
-/** Where the data lives: a PostgreSQL URL, or a PGlite data directory (`memory://` keeps nothing). */
-export interface DatabaseOptions {
-  databaseUrl?: string | undefined;
-  pgliteDataDir: string;
-  /** Pool size for postgres.js; default 10. */
-  poolSize?: number;
-}
-
-/** The PGlite data directory cannot be used: `message` names it and says why. */
-export class DataDirectoryError extends Error {
-  override readonly name = 'DataDirectoryError';
-}
-
-/** The `code` of a Node system error, if any. */
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 /**
- * Makes sure `path` is a writable directory, creating it and its missing parents one level at a time.
- * Not `mkdir(path, { recursive: true })`: on Node 20 that loops forever when the kernel answers ENOENT
- * for a directory whose parent exists (anything under `/proc`), so the service hung at start, silently.
- * @param path an absolute path
- * @throws DataDirectoryError naming the path and the system error (ENOENT, EACCES, ENOTDIR, EROFS, …)
+ * Absolute path of the committed drizzle-kit migrations (`apps/users/drizzle`). Resolved from this
+ * module's own location, which sits two levels below the app both as `src/db/client.ts` (tsx, vitest)
+ * and as `dist/db/client.js` (node), so it works from either without depending on the process cwd.
  */
-export async function ensureWritableDirectory(path: string): Promise<void> {
-  const refuse = (reason: string) =>
-    new DataDirectoryError(`PGLITE_DATA_DIR ${path} is not a usable directory: ${reason}`);
-  const missing: string[] = [];
-  for (let current = path; ; current = dirname(current)) {
-    try {
-      if (!(await stat(current)).isDirectory()) throw refuse(`${current} is not a directory`);
-      break;
-    } catch (error) {
-      if (error instanceof DataDirectoryError) throw error;
-      if (errorCode(error) !== 'ENOENT' || dirname(current) === current)
-        throw refuse(`cannot read ${current} (${errorCode(error)})`);
-      missing.unshift(current);
-    }
-  }
-  for (const directory of missing) {
-    try {
-      await mkdir(directory);
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw refuse(`cannot create ${directory} (${errorCode(error)})`);
-    }
-  }
-  try {
-    await access(path, constants.R_OK | constants.W_OK);
-  } catch (error) {
-    throw refuse(`not writable (${errorCode(error)})`);
-  }
-}
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** The drizzle database every users repository takes. */
+export type Database = KitDatabase<typeof schema>;
+
+/** The users database, open and migrated. */
+export type DatabaseHandle = KitDatabaseHandle<typeof schema>;
 
 /**
- * Opens the users database and applies pending migrations before returning.
- * With `databaseUrl` it migrates over one dedicated connection, then opens a postgres.js pool;
- * without, it opens PGlite at `pgliteDataDir`, resolved against the process cwd (created if missing).
+ * Opens the users database (PostgreSQL at `databaseUrl`, else PGlite at `pgliteDataDir`) and applies
+ * the users migrations before returning.
  * @throws DataDirectoryError when the PGlite directory cannot be created or written
  * @throws the driver's error when the database is unreachable or a migration fails
  */
-export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
-  return openPglite(options.pgliteDataDir);
-}
-
-async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
-  await migratePostgresDatabase(url);
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
-  const db: Database = drizzlePostgres({ client, schema });
-  return {
-    db,
-    driver: 'postgres',
-    ping: async () => {
-      await db.execute(sql`select 1`);
-    },
-    close: () => client.end({ timeout: 5 }),
-  };
-}
-
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const inMemory = dataDir.startsWith('memory://');
-  const location = inMemory ? dataDir : resolve(dataDir);
-  if (!inMemory) await ensureWritableDirectory(location);
-  const client = await PGlite.create(location);
-  try {
-    await migratePgliteDatabase(client);
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
-  const db: Database = drizzlePglite({ client, schema });
-  return {
-    db,
-    driver: 'pglite',
-    ping: async () => {
-      await db.execute(sql`select 1`);
-    },
-    close: async () => {
-      if (!client.closed) await client.close();
-    },
-  };
+export function openDatabase(options: {
+  databaseUrl?: string | undefined;
+  pgliteDataDir: string;
+  poolSize?: number;
+}): Promise<DatabaseHandle> {
+  return openKitDatabase({ ...options, schema, migrationsFolder: MIGRATIONS_FOLDER });
 }

@@ -1,36 +1,21 @@
-import { TRPCClientError } from '@trpc/client';
+import { expectTRPCError as expectKitTRPCError } from '@basis/service-kit/test';
+import type { TRPCClientError } from '@trpc/client';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { expect } from 'vitest';
 import type { UsersRouter } from '../../src/index.js';
 
-/** The shape of `error.data` a users-service error carries. */
-export interface ErrorData {
-  code: TRPC_ERROR_CODE_KEY;
-  httpStatus: number;
-  issues?: { path: (string | number)[]; message: string; code: string }[];
-  stack?: string;
-}
+export type { ErrorData } from '@basis/service-kit/test';
 
 /**
  * Awaits a call expected to fail and checks its tRPC code (and HTTP status, which tRPC derives from it).
  * @returns the client error, for further checks
  */
-export async function expectTRPCError(
+export function expectTRPCError(
   call: Promise<unknown>,
   code: TRPC_ERROR_CODE_KEY,
   message?: string,
 ): Promise<TRPCClientError<UsersRouter>> {
-  const error = await call.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error, `expected ${code}, but the call succeeded`).toBeInstanceOf(TRPCClientError);
-  const clientError = error as TRPCClientError<UsersRouter>;
-  const data = clientError.data as ErrorData | undefined;
-  expect(data?.code).toBe(code);
-  expect(data?.stack).toBeUndefined();
-  if (message !== undefined) expect(clientError.message).toBe(message);
-  return clientError;
+  return expectKitTRPCError<UsersRouter>(call, code, message);
 }
 
 /** Strings that must never appear in a response body. */

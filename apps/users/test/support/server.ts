@@ -1,7 +1,11 @@
-import type { Role } from '@basis/contracts';
+import {
+  mintServiceToken as mintKitServiceToken,
+  TEST_SERVICE_TOKEN_SECRET,
+  type TokenActor,
+  type TokenOverrides,
+} from '@basis/service-kit/test';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
-import jwt from 'jsonwebtoken';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { parseEnv } from '../../src/env.js';
 import type { UsersRouter } from '../../src/index.js';
@@ -9,35 +13,21 @@ import { SessionsRepository } from '../../src/repositories/sessions.js';
 import { buildServer } from '../../src/server.js';
 
 /** The secret test servers verify service tokens with. */
-export const TEST_SECRET = 'test-service-token-secret-of-at-least-32-bytes';
+export const TEST_SECRET = TEST_SERVICE_TOKEN_SECRET;
 
-/** Who a service token acts for: a user id and role (and session), or nobody. */
-export interface TokenActor {
-  id: number;
-  role: Role;
-  sessionId?: string;
-}
+export type { TokenActor };
 
 /**
- * Mints a service token like the gateway does; `overrides` let tests break one property at a time.
+ * Mints a service token for the users service like the gateway does; `overrides` let tests break one
+ * property at a time (`audience` included, default `users`).
  * @param actor the acting user, or `null`
  */
 export function mintServiceToken(
   actor: TokenActor | null,
-  overrides: { secret?: string; audience?: string; issuer?: string; expiresInSeconds?: number; iat?: number } = {},
+  overrides: TokenOverrides & { audience?: string } = {},
 ): string {
-  const iat = overrides.iat ?? Math.floor(Date.now() / 1000);
-  const claims: Record<string, unknown> = { iat, exp: iat + (overrides.expiresInSeconds ?? 30) };
-  if (actor) {
-    claims.sub = String(actor.id);
-    claims.role = actor.role;
-    if (actor.sessionId) claims.sid = actor.sessionId;
-  }
-  return jwt.sign(claims, overrides.secret ?? TEST_SECRET, {
-    algorithm: 'HS256',
-    audience: overrides.audience ?? 'users',
-    issuer: overrides.issuer ?? 'basis-gateway',
-  });
+  const { audience = 'users', ...rest } = overrides;
+  return mintKitServiceToken(audience, actor, rest);
 }
 
 /** A typed tRPC client of the users service. */

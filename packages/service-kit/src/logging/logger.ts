@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { UsersEnv } from './env.js';
-import { serializeError, serializeMaybeError } from './log-serializers.js';
+import type { LogLevel } from '../env.js';
+import { serializeError, serializeMaybeError } from './serializers.js';
 
 /**
  * Paths pino replaces with `[redacted]`: credentials in headers, passwords, password hashes and tokens,
@@ -44,9 +44,12 @@ function prettyAvailable(): boolean {
  * Fastify logger options: pino at `LOG_LEVEL` with redaction and the safe error serializer; JSON lines in production and tests,
  * pino-pretty in development (the default when `NODE_ENV` is unset, as under `turbo dev`) when it
  * is installed. The gateway follows the same rule.
- * @param env the parsed environment
+ * @param env the parsed `LOG_LEVEL` and `NODE_ENV`
  */
-export function loggerOptions(env: Pick<UsersEnv, 'LOG_LEVEL' | 'NODE_ENV'>): FastifyServerOptions['logger'] {
+export function loggerOptions(env: {
+  LOG_LEVEL: LogLevel;
+  NODE_ENV: 'development' | 'production' | 'test';
+}): FastifyServerOptions['logger'] {
   const base = {
     level: env.LOG_LEVEL,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },

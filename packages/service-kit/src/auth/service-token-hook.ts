@@ -1,7 +1,6 @@
 import { type Actor, SERVICE_TOKEN_REJECTED } from '@basis/contracts';
-import { getErrorShape, TRPCError } from '@trpc/server';
+import { type AnyRouter, getErrorShape, TRPCError } from '@trpc/server';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { appRouter } from '../router.js';
 import { ServiceTokenError, serviceTokenKey, verifyServiceToken } from './service-token.js';
 
 /** The actor each authenticated request acts for; requests that failed the check are never in here. */
@@ -14,13 +13,13 @@ export const INVALID_SERVICE_TOKEN = 'Missing or invalid service token';
  * Sends tRPC's own error body (one per path for a batch call), shaped by the router's errorFormatter,
  * with `data.reason` = SERVICE_TOKEN_REJECTED so the gateway can tell this from a user's wrong password.
  */
-function sendUnauthorized(req: FastifyRequest, reply: FastifyReply, prefix: string): FastifyReply {
+function sendUnauthorized(req: FastifyRequest, reply: FastifyReply, prefix: string, router: AnyRouter): FastifyReply {
   const url = new URL(req.url, 'http://localhost');
   const paths = decodeURIComponent(url.pathname.slice(prefix.length).replace(/^\//, '')).split(',');
   const error = new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_SERVICE_TOKEN });
   const bodies = paths.map((path) => {
     const shape = getErrorShape({
-      config: appRouter._def._config,
+      config: router._def._config,
       error,
       type: 'unknown',
       path,
@@ -36,18 +35,26 @@ function sendUnauthorized(req: FastifyRequest, reply: FastifyReply, prefix: stri
 /**
  * A Fastify `onRequest` hook for the tRPC prefix: verifies the service credential before tRPC even
  * resolves the procedure (so unknown procedures also answer 401), and remembers the actor for `actorOf`.
- * @param secret `SERVICE_TOKEN_SECRET`
- * @param prefix the tRPC mount point, e.g. `/trpc`
+ * @param options.secret `SERVICE_TOKEN_SECRET`
+ * @param options.audience the `aud` this service answers to (its name)
+ * @param options.prefix the tRPC mount point, e.g. `/trpc`
+ * @param options.router the service's router, whose errorFormatter shapes the 401 body
  */
-export function requireServiceToken(secret: string, prefix: string): onRequestAsyncHookHandler {
-  const key = serviceTokenKey(secret);
+export function requireServiceToken(options: {
+  secret: string;
+  audience: string;
+  prefix: string;
+  router: AnyRouter;
+}): onRequestAsyncHookHandler {
+  const { audience, prefix, router } = options;
+  const key = serviceTokenKey(options.secret);
   return async (req, reply) => {
     try {
-      actors.set(req, verifyServiceToken(req.headers.authorization, key));
+      actors.set(req, verifyServiceToken(req.headers.authorization, key, audience));
     } catch (error) {
       if (!(error instanceof ServiceTokenError)) throw error;
       req.log.info({ reason: error.message }, 'service token refused');
-      return sendUnauthorized(req, reply, prefix);
+      return sendUnauthorized(req, reply, prefix, router);
     }
   };
 }

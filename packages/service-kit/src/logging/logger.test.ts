@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions, REDACT_PATHS, registerRequestLog } from '../src/logger.js';
+import { loggerOptions, REDACT_PATHS, registerRequestLog } from './logger.js';
 
 /** A Fastify instance logging JSON lines at trace, with this service's logger options, into `lines`. */
 function capture() {

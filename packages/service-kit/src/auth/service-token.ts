@@ -1,14 +1,8 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import {
-  type Actor,
-  MAX_USER_ID,
-  SERVICE_TOKEN,
-  ServiceTokenActorClaims,
-  USERS_SERVICE_AUDIENCE,
-} from '@basis/contracts';
+import { type Actor, MAX_USER_ID, SERVICE_TOKEN, ServiceTokenActorClaims } from '@basis/contracts';
 import jwt from 'jsonwebtoken';
 
-/** Seconds of clock skew tolerated between the gateway and this service when checking `exp`/`nbf`/`iat`. */
+/** Seconds of clock skew tolerated between the gateway and a service when checking `exp`/`nbf`/`iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Why a service credential was refused (logged; the caller only sees UNAUTHORIZED). */
@@ -30,10 +24,12 @@ export function serviceTokenKey(secret: string): KeyObject {
 
 /**
  * Verifies the service credential the gateway sends with every call and extracts the acting user.
- * The token must be an HS256 JWT (algorithm pinned) signed with `key`, with audience `users`,
- * issuer `basis-gateway`, numeric `iat` and `exp`, and a lifetime `exp - iat` of at most 60 s.
+ * The token must be an HS256 JWT (algorithm pinned) signed with `key`, with audience `audience` (the
+ * called service's name), issuer `basis-gateway`, numeric `iat` and `exp`, and a lifetime `exp - iat`
+ * of at most 60 s.
  * @param authorization the raw `Authorization` header (`Bearer <jwt>`), or `undefined`
  * @param key the HMAC key of `SERVICE_TOKEN_SECRET`, from {@link serviceTokenKey}
+ * @param audience the `aud` this service answers to, e.g. `users` or `posts`
  * @param now current time in seconds since the epoch (for tests); defaults to the clock
  * @returns the actor named by `sub`/`role`/`sid`, or `null` when the call acts for nobody
  * @throws ServiceTokenError when the header is missing or the token fails any check
@@ -42,6 +38,7 @@ export function serviceTokenKey(secret: string): KeyObject {
 export function verifyServiceToken(
   authorization: string | undefined,
   key: KeyObject,
+  audience: string,
   now: number = Math.floor(Date.now() / 1000),
 ): Actor | null {
   const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization ?? '');
@@ -50,7 +47,7 @@ export function verifyServiceToken(
   try {
     payload = jwt.verify(match[1], key, {
       algorithms: [SERVICE_TOKEN.algorithm],
-      audience: USERS_SERVICE_AUDIENCE,
+      audience,
       issuer: SERVICE_TOKEN.issuer,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       clockTimestamp: now,

@@ -1,0 +1,26 @@
+import { index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * Posts. `author_id` is a users id, but users live in another service's database, so there is no
+ * foreign key: a deleted user's posts are removed through user events (SPEC: Events). The index on
+ * `(author_id, created_at)` serves `list` filtered by author, newest first.
+ */
+export const posts = pgTable(
+  'posts',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    authorId: integer('author_id').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('posts_author_id_created_at_idx').on(table.authorId, table.createdAt),
+    index('posts_created_at_idx').on(table.createdAt),
+  ],
+);
+
+export type PostRow = typeof posts.$inferSelect;

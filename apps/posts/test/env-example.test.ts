@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv as parseDotenv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { PostsEnv, parseEnv } from '../src/env.js';
+
+const EXAMPLE = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+
+/** Names the file documents: set (`NAME=…`) or shown commented out (`# NAME=…`). */
+const documented = [...EXAMPLE.matchAll(/^(?:#\s*)?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] ?? '');
+const schemaKeys = Object.keys(PostsEnv.in.shape);
+
+describe('apps/posts/.env.example against the env schema in src/env.ts', () => {
+  it('documents every variable of the schema', () => {
+    expect(schemaKeys.filter((key) => !documented.includes(key))).toEqual([]);
+  });
+
+  it('documents no variable the schema does not read', () => {
+    expect(documented.filter((key) => !schemaKeys.includes(key))).toEqual([]);
+  });
+
+  it('parses with parseEnv as committed, read by the parser `npm run dev` loads .env with', () => {
+    const env = parseEnv(parseDotenv(EXAMPLE));
+    expect(env).toMatchObject({
+      PORT: 8003,
+      PGLITE_DATA_DIR: '.data/posts',
+      USERS_SERVICE_URL: 'http://127.0.0.1:8002',
+    });
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * `@basis/service-kit`: what every Basis service is built from. The root entry has no database
+ * driver; see `/db` (drizzle, PGlite, postgres.js), `/env` (zod only), `/logging` and `/test`.
+ */
+
+export {
+  CLOCK_TOLERANCE_SECONDS,
+  ServiceTokenError,
+  serviceTokenKey,
+  verifyServiceToken,
+} from './auth/service-token.js';
+export {
+  actorOf,
+  INVALID_SERVICE_TOKEN,
+  requireServiceToken,
+} from './auth/service-token-hook.js';
+export {
+  ALREADY_EXISTS,
+  DATABASE_UNAVAILABLE,
+  type ErrorMessages,
+  INTERNAL_ERROR_MESSAGE,
+  INVALID_VALUE,
+  isConnectionError,
+  isDataException,
+  isUniqueViolation,
+  rootCause,
+  toTRPCError,
+} from './errors.js';
+export { READINESS_TIMEOUT_MS, registerHealthRoutes } from './http/health.js';
+export { registerRequestIdHeader, requestIdOf, VALID_REQUEST_ID } from './http/request-id.js';
+export { buildServiceServer, type ServiceServerOptions, TRPC_PREFIX } from './server.js';
+export { runService, type StartedService } from './shutdown.js';
+export {
+  type Implemented,
+  initService,
+  type Resolver,
+  type ResolverContext,
+  type ServiceContext,
+  type ServiceOptions,
+  type WireIssue,
+} from './trpc.js';

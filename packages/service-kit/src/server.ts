@@ -1,0 +1,81 @@
+import type { AnyRouter } from '@trpc/server';
+import {
+  type CreateFastifyContextOptions,
+  type FastifyTRPCPluginOptions,
+  fastifyTRPCPlugin,
+} from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { actorOf, requireServiceToken } from './auth/service-token-hook.js';
+import type { LogLevel } from './env.js';
+import { rootCause } from './errors.js';
+import { registerHealthRoutes } from './http/health.js';
+import { registerRequestIdHeader, requestIdOf } from './http/request-id.js';
+import { loggerOptions, registerRequestLog } from './logging/logger.js';
+import type { ServiceContext } from './trpc.js';
+
+/** Where every service serves tRPC. */
+export const TRPC_PREFIX = '/trpc';
+
+/** What {@link buildServiceServer} needs. */
+export interface ServiceServerOptions<TRouter extends AnyRouter, TContext extends ServiceContext> {
+  /** The parsed environment's shared part. */
+  env: { LOG_LEVEL: LogLevel; NODE_ENV: 'development' | 'production' | 'test'; SERVICE_TOKEN_SECRET: string };
+  /** The `aud` the service credential must name: the service's name (`users`, `posts`). */
+  audience: string;
+  /** The service's `appRouter`. */
+  router: TRouter;
+  /** Adds the service's own fields (repositories, …) to the shared context of one call. */
+  createContext: (base: ServiceContext) => TContext;
+  /** The `/readyz` probe, usually the database's `ping`. */
+  ready: () => Promise<void>;
+  /** Where log lines go instead of stdout (tests read them); only with JSON logs, not pino-pretty. */
+  logStream?: { write(line: string): void } | undefined;
+}
+
+/**
+ * Builds a service's Fastify server (not yet listening): tRPC at `/trpc` behind the service credential
+ * (401 with `WWW-Authenticate: Bearer` and `data.reason` = SERVICE_TOKEN_REJECTED otherwise, before the
+ * procedure is even resolved), `GET /healthz` and `GET /readyz` without one, pino with redaction and one
+ * `request completed` line per request, and `x-request-id` on every response (a valid incoming one is
+ * kept, else a UUID). Procedure failures are logged: 500/503 at `error` with the cause, others at `info`.
+ * @param options see {@link ServiceServerOptions}
+ * @returns the Fastify instance; call `listen` on it, and close the database after `app.close()`
+ */
+export async function buildServiceServer<TRouter extends AnyRouter, TContext extends ServiceContext>(
+  options: ServiceServerOptions<TRouter, TContext>,
+): Promise<FastifyInstance> {
+  const { env, audience, router, createContext, ready, logStream } = options;
+  const logger = loggerOptions(env);
+  const app = Fastify({
+    logger: logStream && typeof logger === 'object' ? { ...logger, stream: logStream } : logger,
+    requestIdHeader: false,
+    // One line per request instead of two, from registerRequestLog.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdOf,
+  });
+  registerRequestIdHeader(app);
+  registerRequestLog(app);
+  registerHealthRoutes(app, ready);
+
+  await app.register(async (trpc) => {
+    trpc.addHook(
+      'onRequest',
+      requireServiceToken({ secret: env.SERVICE_TOKEN_SECRET, audience, prefix: TRPC_PREFIX, router }),
+    );
+    const trpcOptions = {
+      router,
+      createContext: ({ req }: CreateFastifyContextOptions) =>
+        createContext({ claimedActor: actorOf(req), requestId: req.id, log: req.log }),
+      onError({ error, path, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
+          req.log.error({ err: rootCause(error), path, code: error.code }, 'procedure failed');
+        } else {
+          req.log.info({ path, code: error.code }, 'procedure refused');
+        }
+      },
+    } as FastifyTRPCPluginOptions<TRouter>['trpcOptions'];
+    await trpc.register(fastifyTRPCPlugin, { prefix: TRPC_PREFIX, trpcOptions });
+  });
+
+  return app;
+}

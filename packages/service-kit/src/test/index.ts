@@ -1,0 +1,17 @@
+/**
+ * `@basis/service-kit/test`: the test kit every service's suite uses. Imports vitest and
+ * `@trpc/client` (peer dependencies): for test files only.
+ */
+export { type ErrorData, expectTRPCError } from './assertions.js';
+export {
+  createTemporaryDatabase,
+  type OpenDatabase,
+  TEST_DATABASE_URL,
+  type TestDatabase,
+  type TestDriver,
+  testDrivers,
+} from './databases.js';
+export { freePort } from './ports.js';
+export { type SpawnedService, type SpawnOptions, spawnService } from './spawn.js';
+export { type DriverSuite, useServerOn } from './suite.js';
+export { mintServiceToken, TEST_SERVICE_TOKEN_SECRET, type TokenActor, type TokenOverrides } from './tokens.js';
