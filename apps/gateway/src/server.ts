@@ -6,13 +6,14 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
-import { hmacKey } from './auth/hmac-key.js';
+import { documentJwks, registerJwks } from './auth/jwks.js';
 import {
   type AuthRateLimitOptions,
   createAuthRateLimiter,
   DEFAULT_AUTH_RATE_LIMIT,
   untilRedisReady,
 } from './auth/rate-limit.js';
+import { loadSigningKeys } from './auth/signing-keys.js';
 import { registerDocs } from './docs/index.js';
 import type { Env } from './env.js';
 import { registerCors } from './http/cors.js';
@@ -109,8 +110,15 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     app.log.warn('redis is not ready: auth rate limits count in this process until it is');
   }
 
+  // Access-token keys, made once (parseEnv has already refused a bad one, naming the variable).
+  const signingKeys = loadSigningKeys({
+    algorithm: env.JWT_ALGORITHM,
+    secret: env.JWT_SECRET,
+    privateKeyPem: env.JWT_PRIVATE_KEY,
+    previousPublicKeysPem: env.JWT_PREVIOUS_PUBLIC_KEYS,
+  });
   const tokens: AccessTokenOptions & { refreshTtlSeconds: number } = {
-    key: hmacKey(env.JWT_SECRET),
+    keys: signingKeys,
     ttlSeconds: env.ACCESS_TOKEN_TTL,
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
   };
@@ -169,8 +177,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
   registerHealth(app, { usersServiceUrl: env.USERS_SERVICE_URL, timeoutMs: env.UPSTREAM_TIMEOUT_MS });
 
-  const document = buildOpenApiDocument(gatewayRouter, packageVersion());
+  const document = documentJwks(buildOpenApiDocument(gatewayRouter, packageVersion()));
   app.get('/openapi.json', async () => document);
+  registerJwks(app, signingKeys);
   await registerDocs(app, document);
 
   await app.register(fastifyTRPCOpenApiPlugin, {
