@@ -275,6 +275,15 @@ describe.each(deployments.map((d) => [nameOf(d), d] as const))('the %s Deploymen
     expect(deployment.spec?.strategy?.rollingUpdate).toMatchObject({ maxUnavailable: 0 });
   });
 
+  it('keeps a disruption budget on its pods (node drains take one at a time)', () => {
+    const budgets = ofKind<IPodDisruptionBudget>('PodDisruptionBudget').filter((b) =>
+      matches(b.spec?.selector?.matchLabels, podLabels(deployment)),
+    );
+    expect(budgets).toHaveLength(1);
+    expect(budgets[0]?.spec?.selector?.matchLabels).toEqual({ [NAME_LABEL]: app });
+    expect(budgets[0]?.spec?.maxUnavailable ?? budgets[0]?.spec?.minAvailable).toBeDefined();
+  });
+
   it('has a Service selecting its pods, on its http port', () => {
     const service = services.find((s) => nameOf(s) === app);
     expect(service?.spec?.selector).toEqual({ [NAME_LABEL]: app });
@@ -304,7 +313,7 @@ describe.each(deployments.map((d) => [nameOf(d), d] as const))('the %s Deploymen
   });
 });
 
-describe('the namespace-wide policies and the gateway extras', () => {
+describe('the namespace-wide policy and the gateway autoscaler', () => {
   it('denies ingress by default to every pod of the namespace', () => {
     const deny = policies.find((p) => Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length === 0);
     expect(deny?.spec?.policyTypes).toEqual(['Ingress']);
@@ -318,13 +327,6 @@ describe('the namespace-wide policies and the gateway extras', () => {
     expect(hpa?.spec?.minReplicas).toBeGreaterThanOrEqual(2);
     expect(hpa?.spec?.maxReplicas).toBeGreaterThan(hpa?.spec?.minReplicas ?? 0);
     expect(deployments.find((d) => nameOf(d) === 'gateway')?.spec?.replicas).toBeUndefined();
-  });
-
-  it('keeps a disruption budget on the gateway pods', () => {
-    const budgets = ofKind<IPodDisruptionBudget>('PodDisruptionBudget');
-    const gateway = deployments.find((d) => nameOf(d) === 'gateway');
-    const budget = budgets.find((b) => gateway && matches(b.spec?.selector?.matchLabels, podLabels(gateway)));
-    expect(budget?.spec?.maxUnavailable ?? budget?.spec?.minAvailable).toBeDefined();
   });
 });
 
