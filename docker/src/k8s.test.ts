@@ -263,6 +263,17 @@ describe.each(deployments.map((d) => [nameOf(d), d] as const))('the %s Deploymen
     expect([...shared].filter((name) => !name.endsWith('_SERVICE_URL') && !everyDocumented.has(name))).toEqual([]);
   });
 
+  it.skipIf(!hasImage)('is given every secret its .env.example documents (the one its JWT_ALGORITHM uses)', () => {
+    const settings = Object.assign(
+      {},
+      ...(main.envFrom ?? []).map((f) => configMaps.find((m) => nameOf(m) === f.configMapRef?.name)?.data ?? {}),
+    ) as Record<string, string>;
+    const algorithm = settings.JWT_ALGORITHM ?? 'HS256';
+    const unused = new Set(algorithm === 'HS256' ? ['JWT_PRIVATE_KEY', 'JWT_PREVIOUS_PUBLIC_KEYS'] : ['JWT_SECRET']);
+    const wanted = [...documentedVariables(app)].filter((name) => SECRETISH.test(name) && !unused.has(name));
+    expect(wanted.filter((name) => !env.has(name))).toEqual([]);
+  });
+
   it('drains: a preStop sleep, then a grace period covering it and the close after SIGTERM', () => {
     const command = main.lifecycle?.preStop?.exec?.command ?? [];
     expect(command[0]).toBe('sleep');
