@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JWT_ALGORITHMS, loadSigningKeys, SigningKeyError } from './auth/signing-keys.js';
 import { services } from './services.js';
 import { serviceUrlVariable } from './upstream/service.js';
 
@@ -67,6 +68,12 @@ export const EnvSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   ...serviceUrlShape,
   JWT_SECRET: z.string().optional(),
+  /** Access-token algorithm: HS256 with `JWT_SECRET`, or ES256/RS256 with `JWT_PRIVATE_KEY`. */
+  JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default('HS256'),
+  /** PEM private key (PKCS#8, SEC1 or PKCS#1) for ES256/RS256; validated by auth/signing-keys.ts. */
+  JWT_PRIVATE_KEY: z.string().optional(),
+  /** PEM public keys that still verify (rotation), concatenated; published in the JWKS. */
+  JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
   /** Access token lifetime in seconds. */
   ACCESS_TOKEN_TTL: positiveInt.default(900),
   /** Refresh session lifetime in seconds. */
@@ -109,6 +116,8 @@ export class EnvError extends Error {
  * @returns the configuration and the warnings to log (development secrets in use)
  * @throws {EnvError} naming each invalid variable; with `NODE_ENV=production` also each
  *   secret that is missing, shorter than {@link MIN_SECRET_BYTES} bytes, or a development default
+ *   (`JWT_SECRET` only with `JWT_ALGORITHM=HS256`); with ES256/RS256, `JWT_PRIVATE_KEY` missing in
+ *   production, or any key variable that does not parse ({@link signingKeyProblems})
  */
 export function parseEnv(source: Record<string, string | undefined>): { env: Env; warnings: string[] } {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
@@ -123,7 +132,10 @@ export function parseEnv(source: Record<string, string | undefined>): { env: Env
   const secrets = {} as Record<SecretName, string>;
   for (const name of Object.keys(DEV_SECRETS) as SecretName[]) {
     const value = parsed[name];
-    if (parsed.NODE_ENV === 'production') {
+    if (name === 'JWT_SECRET' && parsed.JWT_ALGORITHM !== 'HS256') {
+      // Unused: the access tokens are signed with JWT_PRIVATE_KEY (checked below).
+      secrets[name] = value ?? DEV_SECRETS[name];
+    } else if (parsed.NODE_ENV === 'production') {
       if (value === undefined) problems.push(`${name}: required when NODE_ENV=production`);
       else if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES)
         problems.push(`${name}: must be at least ${MIN_SECRET_BYTES} bytes when NODE_ENV=production`);
@@ -137,6 +149,7 @@ export function parseEnv(source: Record<string, string | undefined>): { env: Env
       secrets[name] = value;
     }
   }
+  problems.push(...signingKeyProblems(parsed, warnings));
   if (problems.length > 0) throw new EnvError(`Invalid gateway environment:\n  ${problems.join('\n  ')}`);
   return { env: { ...parsed, ...secrets }, warnings };
 }
@@ -150,6 +163,38 @@ export function serviceUrls(env: Env): Record<string, string> {
   return Object.fromEntries(
     Object.keys(services).map((name) => [name, values[serviceUrlVariable(name)] ?? services[name as ServiceName].url]),
   );
+}
+
+/**
+ * The access-token key rules: with ES256/RS256, `JWT_PRIVATE_KEY` is required in production
+ * (and cannot be the development key), defaults to the development key otherwise (with a
+ * warning); every key variable must parse (auth/signing-keys.ts makes the keys the same way at start).
+ * @returns the problems, each naming its variable; warnings are appended to `warnings`
+ */
+function signingKeyProblems(parsed: z.output<typeof EnvSchema>, warnings: string[]): string[] {
+  const production = parsed.NODE_ENV === 'production';
+  const asymmetric = parsed.JWT_ALGORITHM !== 'HS256';
+  if (asymmetric && parsed.JWT_PRIVATE_KEY === undefined) {
+    if (production)
+      return [`JWT_PRIVATE_KEY: required when NODE_ENV=production and JWT_ALGORITHM=${parsed.JWT_ALGORITHM}`];
+    warnings.push(
+      `JWT_PRIVATE_KEY is not set: using the fixed development ${parsed.JWT_ALGORITHM} key (never do this in production)`,
+    );
+  }
+  try {
+    const keys = loadSigningKeys({
+      algorithm: parsed.JWT_ALGORITHM,
+      secret: parsed.JWT_SECRET ?? DEV_SECRETS.JWT_SECRET,
+      privateKeyPem: parsed.JWT_PRIVATE_KEY,
+      previousPublicKeysPem: parsed.JWT_PREVIOUS_PUBLIC_KEYS,
+    });
+    if (production && asymmetric && keys.isDevelopmentKey)
+      return ['JWT_PRIVATE_KEY: the development key cannot be used in production'];
+  } catch (error) {
+    if (error instanceof SigningKeyError) return [`${error.variable}: ${error.message}`];
+    throw error;
+  }
+  return [];
 }
 
 /**

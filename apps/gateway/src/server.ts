@@ -11,7 +11,7 @@ import Fastify, {
 } from 'fastify';
 import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
-import { hmacKey } from './auth/hmac-key.js';
+import { documentJwks, registerJwks } from './auth/jwks.js';
 import {
   type AuthRateLimitOptions,
   countPerIp,
@@ -20,6 +20,7 @@ import {
   untilRedisReady,
 } from './auth/rate-limit.js';
 import { createSessionVerifier } from './auth/sessions.js';
+import { loadSigningKeys } from './auth/signing-keys.js';
 import { registerDocs } from './docs/index.js';
 import { type Env, serviceUrls } from './env.js';
 import { registerCors } from './http/cors.js';
@@ -153,8 +154,15 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     app.log.warn('redis is not ready: auth rate limits count in this process until it is');
   }
 
+  // Access-token keys, made once (parseEnv has already refused a bad one, naming the variable).
+  const signingKeys = loadSigningKeys({
+    algorithm: env.JWT_ALGORITHM,
+    secret: env.JWT_SECRET,
+    privateKeyPem: env.JWT_PRIVATE_KEY,
+    previousPublicKeysPem: env.JWT_PREVIOUS_PUBLIC_KEYS,
+  });
   const tokens: AccessTokenOptions & { refreshTtlSeconds: number } = {
-    key: hmacKey(env.JWT_SECRET),
+    keys: signingKeys,
     ttlSeconds: env.ACCESS_TOKEN_TTL,
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
   };
@@ -235,8 +243,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
   registerHealth(app, upstreams);
 
-  const document = buildOpenApiDocument(gatewayRouter, packageVersion());
+  const document = documentJwks(buildOpenApiDocument(gatewayRouter, packageVersion()));
   app.get('/openapi.json', async () => document);
+  registerJwks(app, signingKeys);
   await registerDocs(app, document);
 
   // REST: one compiled Fastify route per published procedure (rest/routes.ts).

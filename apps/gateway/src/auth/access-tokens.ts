@@ -1,22 +1,18 @@
-import { type KeyObject, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type Actor, Role } from '@basis/contracts';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
+import type { SigningKeys } from './signing-keys.js';
 
 /** Issuer and audience of the gateway's access tokens. */
 export const ACCESS_TOKEN = { issuer: 'basis-gateway', audience: 'basis-api' } as const;
 
-/** HMAC algorithms an access token may be signed with; exactly one is pinned per gateway. */
-export type AccessTokenAlgorithm = 'HS256' | 'HS384' | 'HS512';
-
 /** Settings shared by {@link signAccessToken} and {@link verifyAccessToken}. */
 export interface AccessTokenOptions {
-  /** The HMAC key of `JWT_SECRET`, made once at start with `hmacKey` (hmac-key.ts). */
-  key: KeyObject;
+  /** The signing key, its `kid` and every verifying key, made once at start (`loadSigningKeys`, signing-keys.ts). */
+  keys: SigningKeys;
   /** Lifetime in seconds (`ACCESS_TOKEN_TTL`). */
   ttlSeconds: number;
-  /** Signing algorithm, pinned on verify; HS256 by default. */
-  algorithm?: AccessTokenAlgorithm;
   /** Accepted clock skew on `exp`, `nbf` and `iat`, in seconds; 5 by default. */
   clockToleranceSeconds?: number;
 }
@@ -43,8 +39,9 @@ export class InvalidAccessTokenError extends Error {
  * @see RFC 7519 §4.1
  */
 export function signAccessToken(actor: Required<Actor>, options: AccessTokenOptions): string {
-  return jwt.sign({ role: actor.role, sid: actor.sessionId }, options.key, {
-    algorithm: options.algorithm ?? 'HS256',
+  return jwt.sign({ role: actor.role, sid: actor.sessionId }, options.keys.signingKey, {
+    algorithm: options.keys.algorithm,
+    keyid: options.keys.kid,
     expiresIn: options.ttlSeconds,
     issuer: ACCESS_TOKEN.issuer,
     audience: ACCESS_TOKEN.audience,
@@ -54,20 +51,24 @@ export function signAccessToken(actor: Required<Actor>, options: AccessTokenOpti
 }
 
 /**
- * Verifies an access token with the algorithm pinned (so `alg: none` and algorithm
- * confusion fail), issuer, audience, expiry, an `iat` not in the future (both with a small clock
- * tolerance), a lifetime (`exp - iat`) of at most `ttlSeconds` plus that tolerance, and claim shapes.
+ * Verifies an access token: the key named by its `kid` (the current key when it has none, as
+ * tokens issued before key ids did), with that key's one algorithm pinned (so `alg: none` and
+ * algorithm confusion fail), issuer, audience, expiry, an `iat` not in the future (both with a
+ * small clock tolerance), a lifetime (`exp - iat`) of at most `ttlSeconds` plus that tolerance, and claim shapes.
  * An opaque refresh token (`<sessionId>.<secret>`) is not a JWT and fails here.
  * @returns the caller, with the refresh session id the token came from
- * @throws {InvalidAccessTokenError} whatever the reason
- * @see RFC 7519 §4.1.4 (exp), §4.1.6 (iat), RFC 8725 §3.1 (pin the algorithm)
+ * @throws {InvalidAccessTokenError} whatever the reason (an unknown `kid` included)
+ * @see RFC 7519 §4.1.4 (exp), §4.1.6 (iat), RFC 7515 §4.1.4 (kid), RFC 8725 §3.1 (pin the algorithm)
  */
 export function verifyAccessToken(token: string, options: AccessTokenOptions): Required<Actor> {
   const clockTolerance = options.clockToleranceSeconds ?? 5;
+  const kid = jwt.decode(token, { complete: true })?.header.kid ?? options.keys.kid;
+  const key = options.keys.verification.get(kid);
+  if (key === undefined) throw new InvalidAccessTokenError('unknown key id');
   let payload: unknown;
   try {
-    payload = jwt.verify(token, options.key, {
-      algorithms: [options.algorithm ?? 'HS256'],
+    payload = jwt.verify(token, key.key, {
+      algorithms: [key.algorithm],
       issuer: ACCESS_TOKEN.issuer,
       audience: ACCESS_TOKEN.audience,
       clockTolerance,

@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { signAccessToken } from '../../src/auth/access-tokens.js';
-import { hmacKey } from '../../src/auth/hmac-key.js';
+import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 import { fromContract, via } from '../../src/routers/from-contract.js';
 import type { PostProcessStep } from '../../src/routers/post-process.js';
 import { type Api, createApi } from '../helpers/api.js';
@@ -137,7 +137,10 @@ let api: Api;
 let conformance: Conformance;
 let doc: OpenApiDoc;
 const tokenFor = (id: number, role: 'user' | 'admin') =>
-  signAccessToken({ id, role, sessionId: 'session-1' }, { key: hmacKey(JWT_SECRET), ttlSeconds: 60 });
+  signAccessToken(
+    { id, role, sessionId: 'session-1' },
+    { keys: loadSigningKeys({ algorithm: 'HS256', secret: JWT_SECRET }), ttlSeconds: 60 },
+  );
 
 beforeAll(async () => {
   upstream = await startWidgetsService(seen);

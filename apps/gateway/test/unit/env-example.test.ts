@@ -30,6 +30,7 @@ describe('apps/gateway/.env.example against the env schema in src/env.ts', () =>
       UPSTREAM_TIMEOUT_MS: 5000,
       CORS_ORIGINS: [],
       LOG_LEVEL: 'info',
+      JWT_ALGORITHM: 'HS256',
     });
     expect(env.REDIS_URL).toBeUndefined();
   });

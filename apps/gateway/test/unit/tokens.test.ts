@@ -10,9 +10,10 @@ import {
 import { bearerChallenge, readBearer } from '../../src/auth/bearer.js';
 import { hmacKey } from '../../src/auth/hmac-key.js';
 import { mintServiceToken } from '../../src/auth/service-token.js';
+import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 
 const SECRET = 'unit-secret-unit-secret-unit-secret!';
-const options = { key: hmacKey(SECRET), ttlSeconds: 900 };
+const options = { keys: loadSigningKeys({ algorithm: 'HS256', secret: SECRET }), ttlSeconds: 900 };
 const actor = { id: 42, role: 'user', sessionId: 'sess-1' } as const;
 
 describe('access tokens', () => {

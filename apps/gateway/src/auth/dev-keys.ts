@@ -1,0 +1,42 @@
+/**
+ * Development-only private keys for `JWT_ALGORITHM=ES256|RS256` when `JWT_PRIVATE_KEY` is unset,
+ * so `npm run dev` works with no setup and tokens survive a restart. Public in this repository,
+ * hence refused when `NODE_ENV=production` (compared by key id in signing-keys.ts).
+ */
+export const DEV_PRIVATE_KEYS = {
+  ES256: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSMNxbiRYJgQUtZp8
+QfOHyJoR5wSmiyBB4bACYb0CG3ahRANCAATd9BhgwpRcsYtiqhWnwK6pojalqha2
+oZ4HOxlC7wgupdi4vmupqihL0f5Z8pdJRf42TaMZTk/S4LyGtoo/AEH3
+-----END PRIVATE KEY-----
+`,
+  RS256: `-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDEnec3R7GYr7xM
+WIP9y6+otjRVNZnCQeWG5MDgHuBZGp5/m87zjbCqSiLQ430bZ5Rnocl1i5Bk8V8q
+Q0FK87FK5XGHgQ3Rttyc0D4KpuWpqQt/r7ngqclVDYEbWjUoiJ2MmrKtp6kg3IYp
+FJd6zblvCJ+Oq1XzRW61Qej5ex2or4OO7rZfd+5omfwQRQz/s+F3Ax0OGBcZ5MnK
+Gxoaksc3xwO4C4SAxYoaPzBuFZPqDwYaMI9aNoxvmSYp7rtoUamETFHVc3DN15rs
+DmQnVrNhlsGIc7F4UXUsrHxMvN8lZpX6uHWTtrPKWblMV9o0Dafa9aZ1xEfwDF9J
+cqKEObULAgMBAAECggEAK3qRoV9Yzh96f9WJJqwOxbu5Gei2/katN6XJYyZgzUN+
+LlDptGEuYpHvXgsYZOGEZ2BXGQfKYBAiT8m8nBMErz/K2cC3qhsKcSD5v0hF/D02
+Hj/hVmWlcIoCdWZ+395KHMgu4Aj19R7fCiGUF+N7cKrTAe0wnhHKGAoht1264sy+
+CVXPnzp7mjHS0aeaBgohlPCI6l7zSFSpl0tJG1T9R0kL4s0I8SPd8hGZdKlcgo4n
+S5UP2iOirG7SHVq0HLsv8vdaeoJecaYw0u2sQtyFBau3BUieC1xJAE6wjaVm/2Eh
+760vnaQdB+i8Cw5wqITXXrndEG/DieVUG3d3IAExuQKBgQDkCH9WA19EG/AhZpPG
+HxYpryObxH6CECdVf0S1mtKAREhWNfwCK2j3p3j3WmxwJvavHoIVASVks9v8f+FT
+8r5pG3rCYCNeh1pnJ3Tx1yi1vVtvmrzUzEYblOOX45kOZr6HquWSxaCwMoneeCPh
+VJEA+i/3fXVt+QeZpHY8iw5v+QKBgQDcuwiCUZWQT+f89WBqU8IWKO+274gwX34O
+9jgB3kepzfqbh0plyy1WEGRjhP+GItdxmV1SBoxkwOWhfu/euJRX9kuoNVgcBpYH
+pjVAUFMolsRvlADwuK+oMElC351+U7JgB8BQy35+0Z9d+zTDZSBSjmY/Nh5T+C/U
+KMlxqukWIwKBgQCzkHltKvSetn1OX+8nyRzzsCWTKJUSKFRBABoEA6mVNa/cq2AJ
++VMMCYW5Cixv2E7SsWxvy9o9RWCKocy3BWSpcekmHPxdGKq4phpxwiMdkcHpzWi7
+DSx71a+u0Jua+o84V/u1qwgRF4r3c5WVf7k7kseo1NNeyQYSF66/mCTDSQKBgQCY
+3/j+uR6LOqyD6DaErcoIqwWLf86lIh4eoq0briWYF47wVP1UDyoxJ11ACAcpkcwB
+Y6TcgKiPx4HDHjVn3hLv8SdpMrj5gB484gKTro5J2FHorWsRTfhq1jaHWHSt3631
+EKlDzAyqLOjhoHBkvA9s3i82rHbI1WXa3PzX+vVAXQKBgGV1+thfhLWxXUsG+ZAL
+1Kwk4lIMHkk1Hqc2BU8RzzuBTDdHo2I5G3RKGGSYwyPPAUAsOGkjlHtN9mvisWKh
+7Tb7655Gtr7bOgw0uP59bX05pXftk+T7/8TdB6iONu9Y1G5e9TJNLdqwKJguZXJe
+CbdlwB7oDzCagSejjcaUk0c9
+-----END PRIVATE KEY-----
+`,
+} as const;
