@@ -23,8 +23,8 @@ const GATEWAY_SERVICES = 'apps/gateway/src/services.ts';
 /**
  * `npm run new:service -- <name>` (plop): scaffolds a Basis service. Templates (templates/) give the contract
  * and the app's sources; what posts already has (Dockerfile, .env.example, compose block, Kubernetes
- * manifests, database init script) is copied from posts with its names and port replaced, so settings
- * such as the service credential follow whatever posts uses today.
+ * manifests, database init script, the test server helper) is copied from posts with its names and port
+ * replaced, so settings such as the service credential follow whatever posts uses today.
  * @param {import('plop').NodePlopAPI} plop
  */
 // biome-ignore lint/style/noDefaultExport: plop loads the plopfile's default export.
@@ -83,6 +83,7 @@ export default function (plop) {
         },
         copyFromPosts('apps/posts/.env.example', `${app}/.env.example`),
         copyFromPosts('apps/posts/Dockerfile', `${app}/Dockerfile`),
+        copyFromPosts('apps/posts/test/support/server.ts', `${app}/test/support/server.ts`),
         rewrite(GATEWAY_SERVICES, (text) => addGatewayService(text, names, port)),
         rewrite('apps/gateway/.env.example', (text) => addGatewayEnvExample(text, names, port)),
         rewrite('packages/client/src/routes.ts', (text) => addClientRoutes(text, names)),

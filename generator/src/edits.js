@@ -137,7 +137,7 @@ export function addClientRoutes(text, names) {
   out = mustChange(
     out,
     out.replace(
-      /(export const restContracts = \{[^}]*?)\s*\} as const;/,
+      /(export const restContracts = \{[^}]*?),?\s*\} as const;/,
       `$1, ${names.camel}: ${names.camel}Contract } as const;`,
     ),
     'restContracts in packages/client/src/routes.ts',

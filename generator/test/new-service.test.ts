@@ -27,7 +27,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const NAME = 'gadgets';
+/** A dashed name, so quoting, camelCase router keys and CONSTANT_CASE variables are exercised too. */
+const NAME = 'cart-items';
 const STEP_MS = 240_000;
 
 /** Runs a command in the scratch copy; returns its exit status and combined output. */
@@ -212,7 +213,7 @@ describe(`npm run new:service -- ${NAME}, in a scratch copy of the repository`, 
       const gateway = await spawnService({
         main: join(scratch, 'apps/gateway/dist/main.js'),
         cwd: join(scratch, 'apps/gateway'),
-        env: { [`${NAME.toUpperCase()}_SERVICE_URL`]: service.url },
+        env: { [`${NAME.toUpperCase().replace('-', '_')}_SERVICE_URL`]: service.url },
         timeoutMs: 60_000,
       });
       services.push(gateway);
