@@ -8,11 +8,15 @@ export interface RestExampleResult {
   listedTotal: number;
   rotated: boolean;
   duplicateStatus: number;
+  postId: number;
+  /** Posts in the caller's composed profile (`null` when posts could not be had), and what was missing. */
+  profilePosts: number | null;
+  profilePartial: string[];
 }
 
 /**
- * The REST client tour: register, log in, read the caller, list users, refresh the tokens,
- * see a typed error, log out.
+ * The REST client tour: register, log in, read the caller, list users, write a post, read the
+ * composed profile (user and newest posts), refresh the tokens, see a typed error, log out.
  * @param baseURL the gateway's origin, e.g. `http://127.0.0.1:8001` (REST lives under `/api/v1`)
  * @param log where progress lines go; `console.log` by default
  * @throws {BasisApiError} when a step the example expects to succeed fails
@@ -36,6 +40,23 @@ export async function main(baseURL: string, log: (line: string) => void = consol
   // GET /users?limit=5 → one page; query parameters come from the typed input.
   const page = await client.users.list({ limit: 5 });
   log(`listed ${page.items.length} of ${page.total} users`);
+
+  // POST /posts → 201 Post, written by the caller; GET /posts/{id} is public.
+  const post = await client.posts.create({
+    title: 'Notes on the Analytical Engine',
+    body: 'It weaves algebraic patterns.',
+  });
+  const read = await client.posts.byId({ id: post.id });
+  log(`wrote post ${post.id} "${read.title}"`);
+
+  // GET /users/{id}/profile → the user and their newest posts, composed by the gateway. When posts
+  // cannot be had the answer is still 200, with `posts: null` and `partial: ["posts"]`.
+  const profile = await client.profiles.byUserId({ id: me.id });
+  log(
+    profile.posts === null
+      ? `profile of ${profile.user.email}: posts missing (${profile.partial.join(', ')})`
+      : `profile of ${profile.user.email}: ${profile.posts.length} post(s)`,
+  );
 
   // POST /auth/refresh → a new pair; the old refresh token stops working. A 401 on any call
   // would do this on its own, once, before retrying the call.
@@ -63,6 +84,9 @@ export async function main(baseURL: string, log: (line: string) => void = consol
     listedTotal: page.total,
     rotated: before !== after.refresh_token,
     duplicateStatus,
+    postId: post.id,
+    profilePosts: profile.posts === null ? null : profile.posts.length,
+    profilePartial: profile.partial,
   };
 }
 

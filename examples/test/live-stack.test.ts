@@ -11,6 +11,8 @@ const PASSWORD = 'correct horse battery staple';
 const SHORT_TTL = 1;
 /** The clock skew the gateway accepts on `exp`, in seconds (its default; not configurable by env). */
 const CLOCK_TOLERANCE = 5;
+/** How long the services may take to report ready, in milliseconds. */
+const STARTUP_MS = 90_000;
 
 const started: ServiceProcess[] = [];
 let gateway: ServiceProcess;
@@ -19,10 +21,16 @@ let shortLivedGateway: ServiceProcess;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  const [usersPort, gatewayPort, shortPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [usersPort, postsPort, gatewayPort, shortPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const USERS_SERVICE_URL = `http://127.0.0.1:${usersPort}`;
+  const POSTS_SERVICE_URL = `http://127.0.0.1:${postsPort}`;
   // The gateway first, as `npm run dev` may start it: it serves, and reports users down.
-  gateway = startService('gateway', gatewayPort, { ...SECRETS, USERS_SERVICE_URL });
+  gateway = startService('gateway', gatewayPort, { ...SECRETS, USERS_SERVICE_URL, POSTS_SERVICE_URL });
   started.push(gateway);
   await waitForOk(gateway, '/healthz');
   const early = await fetch(`${gateway.url}/readyz`);
@@ -30,21 +38,28 @@ beforeAll(async () => {
   expect(await early.json()).toMatchObject({ upstreams: { users: { state: 'down' } } });
 
   started.push(startService('users', usersPort, { PGLITE_DATA_DIR: 'memory://', ...SECRETS }));
+  started.push(startService('posts', postsPort, { PGLITE_DATA_DIR: 'memory://', USERS_SERVICE_URL, ...SECRETS }));
   shortLivedGateway = startService('gateway', shortPort, {
     ...SECRETS,
     USERS_SERVICE_URL,
+    POSTS_SERVICE_URL,
     ACCESS_TOKEN_TTL: String(SHORT_TTL),
   });
   started.push(shortLivedGateway);
-  await Promise.all([waitForUpstream(gateway, 'users'), waitForUpstream(shortLivedGateway, 'users')]);
+  // Two PGlite services opening at once take 10..60 s on a busy 2-core machine.
+  await Promise.all([
+    waitForUpstream(gateway, 'users', STARTUP_MS),
+    waitForUpstream(gateway, 'posts', STARTUP_MS),
+    waitForUpstream(shortLivedGateway, 'users', STARTUP_MS),
+  ]);
 });
 
 afterAll(async () => {
   await Promise.all(started.map((service) => service.stop()));
 });
 
-describe('examples/src against a live stack (users and gateway from their built dist)', () => {
-  it('runs the REST example: register, login, me, list, refresh with rotation, a typed 409, logout', async () => {
+describe('examples/src against a live stack (users, posts and gateway from their built dist)', () => {
+  it('runs the REST example: register, login, me, list, a post, the composed profile, refresh with rotation, a typed 409, logout', async () => {
     const lines: string[] = [];
     const result = await restExample(gateway.url, (line) => lines.push(line));
     expect(result.userId).toBeGreaterThan(0);
@@ -52,6 +67,8 @@ describe('examples/src against a live stack (users and gateway from their built 
     expect(result.listedTotal).toBeGreaterThanOrEqual(1);
     expect(result.rotated).toBe(true);
     expect(result.duplicateStatus).toBe(409);
+    expect(result.postId).toBeGreaterThan(0);
+    expect([result.profilePosts, result.profilePartial]).toEqual([1, []]);
     expect(lines).toContain('logged in as Ada Lovelace (user)');
     expect(lines.at(-1)).toBe('logged out');
   });

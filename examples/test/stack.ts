@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 /** The built entries the stack runs; turbo's `test` task builds them first (`dependsOn: ["^build"]`). */
 const ENTRIES = {
   users: fileURLToPath(new URL('../../apps/users/dist/main.js', import.meta.url)),
+  posts: fileURLToPath(new URL('../../apps/posts/dist/main.js', import.meta.url)),
   gateway: fileURLToPath(new URL('../../apps/gateway/dist/main.js', import.meta.url)),
 } as const;
 

@@ -82,6 +82,20 @@ describe('generated methods', () => {
     }
     expect(Object.keys(client.auth).sort()).toEqual(Object.keys(authContract).sort());
     expect(Object.keys(client.posts).sort()).toEqual(['byId', 'create', 'delete', 'list', 'update']);
+    expect(Object.keys(client.profiles)).toEqual(['byUserId']);
+  });
+
+  it('maps the composed profile route: the user id in the path, typed from profilesContract', () => {
+    expect(buildRequest(restContracts.profiles.byUserId.rest, { id: 4 })).toEqual({
+      method: 'GET',
+      path: '/users/4/profile',
+      query: undefined,
+      body: undefined,
+    });
+    expectTypeOf(client.profiles.byUserId).parameter(0).toEqualTypeOf<{ id: number }>();
+    expectTypeOf<Awaited<ReturnType<BasisClient['profiles']['byUserId']>>>()
+      .toHaveProperty('partial')
+      .toEqualTypeOf<string[]>();
   });
 
   it('types inputs and outputs from the contracts', () => {

@@ -4,7 +4,9 @@ import {
   type ContractRecord,
   type PostsContract,
   type ProcedureContract,
+  type ProfilesContract,
   postsContract,
+  profilesContract,
   type RestRoute,
   type UsersContract,
   usersContract,
@@ -12,17 +14,24 @@ import {
 import type { z } from 'zod';
 
 /**
- * The contracts the client republishes, by namespace (`client.users.*`, `client.auth.*`, `client.posts.*`),
+ * The contracts the client republishes, by namespace (`client.users.*`, `client.auth.*`, `client.posts.*`,
+ * `client.profiles.byUserId` composed by the gateway),
  * the same names the gateway uses for its tRPC router. Every entry with a `rest` route
  * becomes a method; adding a contract entry adds a method, adding a line here a namespace.
  */
-export const restContracts = { users: usersContract, auth: authContract, posts: postsContract } as const;
+export const restContracts = {
+  users: usersContract,
+  auth: authContract,
+  posts: postsContract,
+  profiles: profilesContract,
+} as const;
 
 /** The shape of {@link restContracts}. */
 export interface RestContracts {
   users: UsersContract;
   auth: AuthContract;
   posts: PostsContract;
+  profiles: ProfilesContract;
 }
 
 /** A procedure contract that the gateway republishes as REST. */

@@ -1,9 +1,9 @@
+import { freePort } from '@basis/service-kit/test';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_AUTH_RATE_LIMIT } from '../../src/auth/rate-limit.js';
 import { createApi } from '../helpers/api.js';
 import { Conformance, type OpenApiDoc } from '../helpers/conformance.js';
 import { startGateway } from '../helpers/gateway.js';
-import { freePort } from '../helpers/ports.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { uniqueEmail } from '../helpers/stack.js';
 

@@ -1,10 +1,10 @@
+import { freePort } from '@basis/service-kit/test';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setDraining } from '../../src/http/health.js';
 import { type Api, createApi } from '../helpers/api.js';
 import { Conformance, type OpenApiDoc } from '../helpers/conformance.js';
 import { startFakeUpstream, trpcError, trpcResult } from '../helpers/fake-upstream.js';
 import { startGateway } from '../helpers/gateway.js';
-import { freePort } from '../helpers/ports.js';
 import { type Stack, startStack, uniqueEmail } from '../helpers/stack.js';
 
 const JWT_SECRET = 'upstream-suite-jwt-secret-at-least-32-bytes';
