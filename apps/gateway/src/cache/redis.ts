@@ -25,6 +25,14 @@ export async function openCacheRedis(
   const { Redis } = await import('ioredis');
   const store = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000 });
   const bus = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000 });
+  // The bus transport duplicates this client into its publisher and subscriber and listens to neither's
+  // errors: count them here (else ioredis prints "Unhandled error event" on every reconnect attempt).
+  const duplicate = bus.duplicate.bind(bus);
+  bus.duplicate = (override) => {
+    const copy = duplicate(override);
+    copy.on('error', () => metrics.countRedisError('cache-bus'));
+    return copy;
+  };
   let up = false;
   metrics.setRedisUp(false);
   store.on('ready', () => {
