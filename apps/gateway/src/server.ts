@@ -215,7 +215,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       clientIp: req.ip,
       rateLimits,
       log: req.log,
-      cache: requestCache(responses, res),
+      cache: requestCache(responses, req, res),
     };
   };
 

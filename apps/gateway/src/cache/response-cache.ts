@@ -22,6 +22,7 @@ export interface ResponseCache {
    * A deliberate upstream error (404, 403, …) is never cached and never hidden by a stale entry;
    * an outage (503/504/502) serves the stale entry within the grace period, if there is one.
    * @param note told how the read was served (hit, miss, stale), for the response header and log
+   * @param fresh the client asked for `Cache-Control: no-cache`: answer from `load`, the entry untouched
    * @throws what `load` throws when nothing can be served
    */
   read<T>(
@@ -30,6 +31,7 @@ export interface ResponseCache {
     caller: Caller,
     load: () => Promise<T>,
     note?: (outcome: CacheOutcome) => void,
+    fresh?: boolean,
   ): Promise<T>;
   /**
    * Drops every entry tagged with one of `contract.rest.invalidates` (filled from `input` and the
@@ -149,10 +151,16 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   }
 
   return {
-    async read(contract, input, caller, loader, note) {
+    async read(contract, input, caller, loader, note, fresh = false) {
       const policy = contract.rest?.cache;
       if (!policy || (policy.scope === 'private' && caller === null)) return loader();
       const route = routeName(contract);
+      if (fresh) {
+        // RFC 9111 §5.2.1.4: a stored answer must not be used without the origin; this one is the origin's.
+        metrics.countRead(route, 'miss');
+        note?.('miss');
+        return loader();
+      }
       const owner = policy.scope === 'private' && caller ? `|${caller.id}:${caller.role}` : '';
       const key = `${route}|${stableKey(input)}${owner}`;
       let pending = inflight.get(key);
