@@ -123,7 +123,10 @@ describe('Idempotency-Key in /openapi.json', () => {
       };
       for (const path of ['/posts', '/users', '/auth/logout']) {
         const operation = doc.paths[path]?.post;
-        expect(operation?.parameters?.map((parameter) => parameter.name), path).toContain('Idempotency-Key');
+        expect(
+          operation?.parameters?.map((parameter) => parameter.name),
+          path,
+        ).toContain('Idempotency-Key');
         expect(Object.keys(operation?.responses ?? {}), path).toEqual(expect.arrayContaining(['409', '422']));
       }
       for (const path of ['/auth/access', '/auth/refresh'])
