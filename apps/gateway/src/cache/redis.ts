@@ -24,12 +24,21 @@ export async function openCacheRedis(
 ): Promise<CacheRedis> {
   const { Redis } = await import('ioredis');
   const store = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000 });
-  const bus = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000 });
-  // The bus transport duplicates this client into its publisher and subscriber and listens to neither's
-  // errors: count them here (else ioredis prints "Unhandled error event" on every reconnect attempt).
+  const bus = new Redis(url, { lazyConnect: true, connectTimeout: 1000 });
+  // The bus transport (@boringnode/bus) duplicates this client, publisher first, subscriber second,
+  // and listens to neither's errors. The publisher fails fast while Redis is down (bentocache keeps
+  // the message in its retry queue); the subscriber waits for Redis however long it takes, and
+  // resubscribes after an outage: bentocache does not await its subscription, so a rejected one
+  // would be an unhandled rejection.
   const duplicate = bus.duplicate.bind(bus);
-  bus.duplicate = (override) => {
-    const copy = duplicate(override);
+  let copies = 0;
+  bus.duplicate = () => {
+    copies += 1;
+    const copy = duplicate(
+      copies === 1
+        ? { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 0 }
+        : { lazyConnect: false, maxRetriesPerRequest: null },
+    );
     copy.on('error', () => metrics.countRedisError('cache-bus'));
     return copy;
   };

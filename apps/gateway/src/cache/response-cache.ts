@@ -190,7 +190,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       metrics.countInvalidation(routeName(contract));
     },
     async close() {
-      await bento.disconnectAll();
+      // A client that never connected (Redis down) refuses QUIT: closing must not fail for it.
+      await bento.disconnectAll().catch((error: unknown) => log.debug({ err: error }, 'cache: redis clients closed'));
     },
   };
 }
