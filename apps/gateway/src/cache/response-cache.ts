@@ -73,6 +73,13 @@ export function routeName(contract: ProcedureContract): string {
   return contract.rest ? `${contract.rest.method} ${contract.rest.path}` : 'unpublished';
 }
 
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** The less verbose of two pino level names. */
+function quieter(a: string, b: string): string {
+  return LEVELS.indexOf(a) > LEVELS.indexOf(b) ? a : b;
+}
+
 /** Whether an error is an outage (unreachable, timeout, garbage), for which a stale answer beats none. */
 function isOutage(error: unknown): boolean {
   return error instanceof UpstreamFailure;
@@ -99,7 +106,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   const bento = new BentoCache({
     default: 'responses',
     stores: { responses: store },
-    logger: log.child({ component: 'cache' }),
+    // bentocache logs each factory run at info: keep its warnings and errors only (Redis failures).
+    logger: log.child({ component: 'cache' }, { level: quieter(log.level, 'warn') }),
     grace: options.graceMs ?? 5 * 60_000,
     graceBackoff: 1000,
     // No stale-while-revalidate: an expired or invalidated entry waits for its upstream (a write is
