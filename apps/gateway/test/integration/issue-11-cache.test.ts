@@ -143,6 +143,29 @@ describe('caching and conditional requests without Redis (memory only)', () => {
   });
 });
 
+describe('the request log line of a cached route', () => {
+  it('says cache: miss, then hit', async () => {
+    const lines: string[] = [];
+    const posts = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+    const stack = await startStack(
+      { JWT_SECRET, POSTS_SERVICE_URL: posts.url },
+      { logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } },
+    );
+    try {
+      const path = '/api/v1/posts?limit=3&offset=0';
+      expect((await stack.api('GET', path)).status).toBe(200);
+      expect((await stack.api('GET', path)).status).toBe(200);
+      const completed = lines
+        .map((line) => JSON.parse(line) as { msg?: string; url?: string; cache?: string })
+        .filter((line) => line.msg === 'request completed' && line.url === path);
+      expect(completed.map((line) => line.cache)).toEqual(['miss', 'hit']);
+    } finally {
+      await stack.close();
+      await posts.close();
+    }
+  });
+});
+
 describe.runIf(hasRedis)('two gateway replicas on one private Redis', () => {
   let redis: PrivateRedis;
   let posts: PostsUpstream;
