@@ -9,6 +9,9 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 /** How long a completed POST's answer is replayed for its key: 24 hours, in milliseconds. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** Records kept in memory (without Redis, or while it fails), the oldest dropped first. */
+const MAX_MEMORY_RECORDS = 100_000;
+
 /** How long a key stays reserved by a POST still running (a replica that died frees it after this), in ms. */
 const PENDING_TTL_MS = 60_000;
 
@@ -73,12 +76,24 @@ export function createIdempotencyStore(options: IdempotencyOptions): Idempotency
   const memory = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
   const { redis, log } = options;
 
+  /** Keeps a record in memory, at most {@link MAX_MEMORY_RECORDS}: expired ones go first, then the oldest. */
+  const remember = (key: string, record: IdempotencyRecord, ttlMs: number) => {
+    const now = Date.now();
+    if (memory.size >= MAX_MEMORY_RECORDS) {
+      for (const [k, v] of memory) if (v.expiresAt <= now) memory.delete(k);
+      for (const k of memory.keys()) {
+        if (memory.size < MAX_MEMORY_RECORDS) break;
+        memory.delete(k);
+      }
+    }
+    memory.delete(key);
+    memory.set(key, { record, expiresAt: now + ttlMs });
+  };
   const memoryReserve = (key: string, record: IdempotencyRecord): IdempotencyRecord | null => {
     const now = Date.now();
     const found = memory.get(key);
     if (found && found.expiresAt > now) return found.record;
-    if (memory.size > 100_000) for (const [k, v] of memory) if (v.expiresAt <= now) memory.delete(k);
-    memory.set(key, { record, expiresAt: now + PENDING_TTL_MS });
+    remember(key, record, PENDING_TTL_MS);
     return null;
   };
   const failed = (error: unknown) => {
@@ -100,14 +115,19 @@ export function createIdempotencyStore(options: IdempotencyOptions): Idempotency
   }
 
   async function store(key: string, record: IdempotencyRecord | null): Promise<void> {
-    if (record === null) memory.delete(key);
-    else memory.set(key, { record, expiresAt: Date.now() + IDEMPOTENCY_TTL_MS });
-    if (!redis) return;
+    const inMemory = () => {
+      if (record === null) memory.delete(key);
+      else remember(key, record, IDEMPOTENCY_TTL_MS);
+    };
+    if (!redis) return inMemory();
+    // A key reserved in memory while Redis was down is finished there too.
+    if (memory.has(key)) inMemory();
     try {
       if (record === null) await redis.del(key);
       else await redis.set(key, JSON.stringify(record), 'PX', IDEMPOTENCY_TTL_MS);
     } catch (error) {
       failed(error);
+      inMemory();
     }
   }
 
