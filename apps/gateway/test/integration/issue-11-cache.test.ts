@@ -44,7 +44,7 @@ describe('caching and conditional requests without Redis (memory only)', () => {
 
   beforeAll(async () => {
     posts = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
-    stack = await startStack({ JWT_SECRET, POSTS_SERVICE_URL: posts.url });
+    stack = await startStack({ JWT_SECRET, POSTS_SERVICE_URL: posts.url }, { upstreamTimeoutsMs: { posts: 400 } });
     ada = await stack.newUser({ firstName: 'Ada' });
   });
   afterAll(async () => {
@@ -118,6 +118,28 @@ describe('caching and conditional requests without Redis (memory only)', () => {
     expect(
       await metric(stack.gateway.url, 'basis_gateway_cache_invalidations_total', { route: 'PATCH /posts/{id}' }),
     ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('serves the last good answer while its upstream times out (x-cache: stale, counted), never the failure', async () => {
+    const id = await writePost(stack.api, ada, 'Good');
+    expect((await stack.api('GET', `/api/v1/posts/${id}`)).status).toBe(200);
+    const stales = () =>
+      metric(stack.gateway.url, 'basis_gateway_cache_reads_total', { route: 'GET /posts/{id}', outcome: 'stale' });
+    const before = await stales();
+    posts.mode = 'hang';
+    try {
+      await stack.api('PATCH', `/api/v1/posts/${id}`, { token: ada.access, json: { title: 'Lost' } });
+      const stale = await stack.api('GET', `/api/v1/posts/${id}`);
+      expect(stale.status).toBe(200);
+      expect(stale.headers.get('x-cache')).toBe('stale');
+      expect(stale.body.title).toBe('Good');
+      expect((await stales()) - before).toBe(1);
+    } finally {
+      posts.mode = 'ok';
+    }
+    const fresh = await stack.api('GET', `/api/v1/posts/${id}`);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get('x-cache')).toBe('miss');
   });
 
   it('never caches an error: a 404 stays a 404 and is asked again, then the created post is seen', async () => {
