@@ -333,13 +333,22 @@ async function main(): Promise<number> {
       path: () => randomItem(trpcPaths),
       headers: serviceHeaders,
     };
+    // (b) asks past the gateway's response cache (`Cache-Control: no-cache`): every request reaches
+    // users, as (a) does. (b-cache) is the same load answered from the cache (issue 11).
+    const uncachedHeaders = { ...accessHeaders, 'cache-control': 'no-cache' };
     const viaGateway: LoadSpec = {
       ...common,
       id: 'b-gateway',
-      title: '(b) gateway, GET /api/v1/users/{id}',
+      title: '(b) gateway, GET /api/v1/users/{id} (uncached)',
       origin: gatewayOrigin,
       method: 'GET',
       path: () => randomItem(restPaths),
+      headers: () => uncachedHeaders,
+    };
+    const viaGatewayCached: LoadSpec = {
+      ...viaGateway,
+      id: 'b-cache-gateway',
+      title: '(b-cache) gateway, GET /api/v1/users/{id} from the response cache',
       headers: () => accessHeaders,
     };
     const viaNginx: LoadSpec | null =
@@ -400,6 +409,7 @@ async function main(): Promise<number> {
 
     const a = await measure(direct);
     const b = await measure(viaGateway);
+    const bCache = await measure(viaGatewayCached);
     const c = viaNginx === null ? null : await measure(viaNginx);
 
     // At 50 connections the medians are mostly queueing; one connection shows the hop itself.
@@ -440,6 +450,14 @@ async function main(): Promise<number> {
         unit: '',
         target: '≥ 0.80',
         verdict: verdict(b.requestsPerSecond / a.requestsPerSecond, 0.8, true),
+      },
+      {
+        name: '(b-cache)/(b) throughput, cached/uncached',
+        value: bCache.requestsPerSecond / b.requestsPerSecond,
+        unit: '',
+        target: '≥ 5',
+        verdict: verdict(bCache.requestsPerSecond / b.requestsPerSecond, 5, true),
+        note: `cached ${bCache.requestsPerSecond.toFixed(0)} req/s, uncached ${b.requestsPerSecond.toFixed(0)} req/s`,
       },
       ...addedLatencyChecks(`${settings.connections} conns`, a, b, c),
       ...addedLatencyChecks('1 conn', a1, b1, c1),

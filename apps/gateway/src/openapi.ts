@@ -1,7 +1,9 @@
 import { ErrorEnvelope } from '@basis/contracts';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import { documentCaching } from './cache/openapi.js';
 import { STATUS_OF_CODE } from './http/error-envelope.js';
+import { tokenProcedures } from './rest/routes.js';
 import { type PublishedRoute, publishedRoutes } from './routers/published-routes.js';
 
 /** Base path of the REST API. */
@@ -38,6 +40,8 @@ interface Response {
   content?: Record<string, MediaType>;
 }
 interface Operation {
+  description?: string;
+  parameters?: unknown[];
   security?: unknown;
   requestBody?: { content?: Record<string, MediaType> };
   responses: Record<string, Response>;
@@ -123,7 +127,12 @@ function withExample(doc: OpenAPIObject, media: MediaType | undefined): void {
  * (201; 204 with no content), exactly the errors the route can give, each referencing the one
  * `Error` component, bearer security only when the route is protected, and examples.
  */
-function postProcessOperation(doc: OpenAPIObject, operation: Operation, route: PublishedRoute): void {
+function postProcessOperation(
+  doc: OpenAPIObject,
+  operation: Operation,
+  route: PublishedRoute,
+  tokenPaths: ReadonlySet<string>,
+): void {
   const success = operation.responses['200'];
   const responses: Record<string, Response> = {};
   if (route.rest.successStatus === 204) {
@@ -143,6 +152,8 @@ function postProcessOperation(doc: OpenAPIObject, operation: Operation, route: P
   for (const [status, description] of errorStatuses(route))
     responses[String(status)] = errorResponse(status, description);
   operation.responses = responses;
+  // Caching, conditional requests and idempotency keys (cache/openapi.ts).
+  documentCaching(operation, route.rest, route.rest.method === 'POST' && !tokenPaths.has(route.procedure));
   if (route.protect) operation.security = [{ [BEARER_SCHEME]: [] }];
   else delete operation.security;
   withExample(doc, operation.requestBody?.content?.['application/json']);
@@ -173,10 +184,11 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
     },
     defs: { Error: ErrorEnvelope },
   });
+  const tokenPaths = tokenProcedures(appRouter);
   for (const route of publishedRoutes(appRouter)) {
     const pathItem = doc.paths?.[route.rest.path] as Record<string, Operation> | undefined;
     const operation = pathItem?.[route.rest.method.toLowerCase()];
-    if (operation) postProcessOperation(doc, operation, route);
+    if (operation) postProcessOperation(doc, operation, route, tokenPaths);
   }
   const schemas = doc.components?.schemas;
   if (schemas) for (const name of Object.keys(schemas)) if (name.startsWith('error.')) delete schemas[name];

@@ -21,11 +21,16 @@ import {
 } from './auth/rate-limit.js';
 import { createSessionVerifier } from './auth/sessions.js';
 import { loadSigningKeys } from './auth/signing-keys.js';
+import { createCacheMetrics } from './cache/metrics.js';
+import { openCacheRedis } from './cache/redis.js';
+import { requestCache } from './cache/request.js';
+import { createResponseCache } from './cache/response-cache.js';
 import { registerDocs } from './docs/index.js';
 import { type Env, serviceUrls } from './env.js';
 import { registerCors } from './http/cors.js';
 import { clientErrorHandler, registerErrorEnvelope } from './http/error-envelope.js';
 import { registerHealth } from './http/health.js';
+import { createIdempotencyStore } from './http/idempotency.js';
 import { loggerOptions, registerRequestLog } from './http/logging.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
 import { registerRequestNormalization, rewriteRequestUrl } from './http/normalize-request.js';
@@ -143,6 +148,25 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     redis?.disconnect();
   });
 
+  // Response cache and idempotency keys (cache/*, http/idempotency.ts): memory, plus Redis when
+  // configured, through clients of their own that fail fast while Redis is down.
+  const cacheMetrics = createCacheMetrics(metrics.registry);
+  const cacheRedis = env.REDIS_URL ? await openCacheRedis(env.REDIS_URL, app.log, cacheMetrics) : undefined;
+  const responses = createResponseCache({
+    ...(cacheRedis ? { redis: cacheRedis } : {}),
+    metrics: cacheMetrics,
+    log: app.log,
+  });
+  const idempotency = createIdempotencyStore({
+    ...(cacheRedis ? { redis: cacheRedis.store } : {}),
+    log: app.log,
+    onRedisError: () => cacheMetrics.countRedisError('idempotency'),
+  });
+  app.addHook('onClose', async () => {
+    await responses.close();
+    cacheRedis?.bus.disconnect();
+  });
+
   const rateLimits = createAuthRateLimiter({
     ...DEFAULT_AUTH_RATE_LIMIT,
     loginPerIpMax: env.RATE_LIMIT_LOGIN_PER_IP,
@@ -191,6 +215,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       clientIp: req.ip,
       rateLimits,
       log: req.log,
+      cache: requestCache(responses, req, res),
     };
   };
 
@@ -255,6 +280,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     createContext: contextFor,
     beforeCall,
     onError,
+    idempotency,
   });
   await registerTrpcEndpoint(app, '/trpc', {
     router: gatewayRouter,

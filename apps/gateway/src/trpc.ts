@@ -1,4 +1,4 @@
-import type { Actor, RestRoute } from '@basis/contracts';
+import type { Actor, ProcedureContract, RestRoute } from '@basis/contracts';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OpenApiMeta } from 'trpc-to-openapi';
@@ -31,6 +31,24 @@ export interface GatewayContext {
   /** Counts calls of `auth.access` and `auth.refresh`, per procedure call, not per HTTP request. */
   rateLimits: AuthRateLimiter;
   log: FastifyBaseLogger;
+  /**
+   * The response cache of this request (cache/response-cache.ts): reads of routes with a cache
+   * policy go through it, mutations that declare `invalidates` invalidate through it. Absent: no cache.
+   */
+  cache?: RequestCache;
+}
+
+/** The response cache as one request uses it (each read's outcome goes to that request's `x-cache` and log line). */
+export interface RequestCache {
+  /** The answer of `contract` for `input` from the cache, or from `load` (see ResponseCache.read). */
+  read<T>(
+    contract: ProcedureContract,
+    input: unknown,
+    caller: Required<Actor> | null,
+    load: () => Promise<T>,
+  ): Promise<T>;
+  /** Drops the entries `contract.rest.invalidates` names for this input and caller, on every replica. */
+  invalidate(contract: ProcedureContract, input: unknown, callerId: number | null): Promise<void>;
 }
 
 /** Procedure metadata: trpc-to-openapi's `openapi` block plus the contract's REST route it came from. */

@@ -15,6 +15,22 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 /** Error statuses a route documents, each with a one-line reason shown in the OpenAPI document. */
 export type ErrorResponses = Partial<Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 | 503 | 504, string>>;
 
+/**
+ * How the gateway may cache a query's successful answers (SPEC: Caching and conditional requests).
+ * `public`: one entry for everyone (`Cache-Control: public, max-age=N`); `private`: one entry per
+ * caller, served only to that caller after their session check (`private, max-age=N`,
+ * `Vary: Authorization`). `tags` name what an entry depends on, so that a mutation declaring one of
+ * them in `invalidates` drops it: each tag is a template where `{field}` is the parsed input's field
+ * and `{caller}` the caller's user id (e.g. `posts/{id}`, `users/{caller}`).
+ */
+export interface CachePolicy {
+  scope: 'public' | 'private';
+  /** Seconds an answer stays fresh (the gateway's entry and the client's `max-age`). */
+  maxAgeSeconds: number;
+  /** Tag templates this route's entries carry; a mutation's `invalidates` lists some of them. */
+  tags: readonly string[];
+}
+
 /** How a procedure is republished as REST by the gateway. `path` is relative to `/api/v1`. */
 export interface RestRoute {
   method: HttpMethod;
@@ -28,6 +44,29 @@ export interface RestRoute {
   errors: ErrorResponses;
   /** Headers a successful answer may carry, each with its description (shown in the OpenAPI document). */
   headers?: Record<string, string>;
+  /** A query's cache policy; without one, answers carry `Cache-Control: no-store` and are never cached. */
+  cache?: CachePolicy;
+  /**
+   * A mutation's invalidations: tag templates (as in {@link CachePolicy.tags}: `{field}` from the
+   * parsed input, `{caller}` the caller's id) whose cached entries the gateway drops, on every
+   * replica, before the mutation's answer is sent.
+   */
+  invalidates?: readonly string[];
+}
+
+/**
+ * Fills a tag template: `{caller}` → the caller's id (`anonymous` without one), `{field}` → the
+ * input's field (`posts/{id}` with `{ id: 7 }` → `posts/7`).
+ * @param template a tag of {@link CachePolicy.tags} or {@link RestRoute.invalidates}
+ * @param input the parsed input of the call (an object, or anything else when the input is empty)
+ * @param callerId the caller's user id, or `null`
+ */
+export function fillTag(template: string, input: unknown, callerId: number | null): string {
+  return template.replace(/\{([^}]+)\}/g, (_match, name: string) => {
+    if (name === 'caller') return callerId === null ? 'anonymous' : String(callerId);
+    const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[name] : undefined;
+    return value === undefined ? '' : String(value);
+  });
 }
 
 /**

@@ -1,10 +1,12 @@
 export { type AuthorizationResult, authorize } from './authorization.js';
 export {
   type AuthLevel,
+  type CachePolicy,
   type CompositionPart,
   type ContractRecord,
   defineContract,
   type ErrorResponses,
+  fillTag,
   type HttpMethod,
   type ProcedureContract,
   part,

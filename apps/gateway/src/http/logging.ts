@@ -78,6 +78,8 @@ export function registerRequestLog(app: FastifyInstance): void {
         url: request.originalUrl,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
+        // Cached routes say how they were served (cache/request.ts): hit, miss or stale.
+        ...(reply.hasHeader('x-cache') ? { cache: reply.getHeader('x-cache') } : {}),
       },
       'request completed',
     );

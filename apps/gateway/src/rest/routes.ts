@@ -1,4 +1,4 @@
-import { TokenResponse } from '@basis/contracts';
+import { type CachePolicy, TokenResponse } from '@basis/contracts';
 import {
   type AnyTRPCProcedure,
   type AnyTRPCRouter,
@@ -9,7 +9,9 @@ import {
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { z } from 'zod';
+import { cacheControl, ifNoneMatchMatches, strongEtag } from '../cache/conditional.js';
 import { sendErrorEnvelope, sendMethodNotAllowed } from '../http/error-envelope.js';
+import { IDEMPOTENCY_KEY_HEADER, type IdempotencyDecision, type IdempotencyStore } from '../http/idempotency.js';
 import { registerJsonBodyParser } from '../http/json-body.js';
 import { errorHeaders, TOKEN_RESPONSE_HEADERS } from '../http/response-meta.js';
 import { type PublishedRoute, publishedRoutes } from '../routers/published-routes.js';
@@ -31,6 +33,8 @@ export interface RestRouteOptions {
   beforeCall?(ctx: GatewayContext, procedure: string): Promise<void>;
   /** Logs a failed call (the same hook `/trpc` uses). */
   onError(opts: { error: TRPCError; path: string; req: FastifyRequest }): void;
+  /** Replays POST answers by `Idempotency-Key` (http/idempotency.ts); the header is ignored without it. */
+  idempotency?: IdempotencyStore;
 }
 
 /** Methods Fastify routes; a known path answers 405 to those it does not serve. */
@@ -77,6 +81,10 @@ interface CompiledRoute {
   successStatus: number;
   /** Headers every answer of this route carries (success and error alike). */
   fixedHeaders: Record<string, string> | undefined;
+  /** The contract's cache policy: `Cache-Control` of its 200s (`no-store` without one). */
+  cachePolicy: CachePolicy | undefined;
+  /** A POST that honours `Idempotency-Key` (every POST but the token procedures). */
+  idempotent: boolean;
 }
 
 function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRoute {
@@ -91,18 +99,34 @@ function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRo
     successStatus: route.rest.successStatus,
     // RFC 6749 §5.1: a response carrying tokens must not be stored by any cache.
     fixedHeaders: answersTokens(procedure) ? TOKEN_RESPONSE_HEADERS : undefined,
+    cachePolicy: route.rest.cache,
+    idempotent: route.rest.method === 'POST' && !answersTokens(procedure),
   };
 }
 
 function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
-  const { router, createContext, beforeCall, onError } = options;
-  const { procedure: path, type, plan, successStatus, fixedHeaders } = route;
+  const { router, createContext, beforeCall, onError, idempotency } = options;
+  const { procedure: path, type, plan, successStatus, fixedHeaders, cachePolicy, idempotent } = route;
   return async function restHandler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // Caching (cache/*): no-store unless a 200 of a route with a policy says otherwise.
+    void reply.header('cache-control', 'no-store');
+    if (cachePolicy?.scope === 'private') void reply.header('vary', 'Authorization');
     if (fixedHeaders) void reply.headers(fixedHeaders);
     let data: unknown;
+    let pendingKey: Extract<IdempotencyDecision, { kind: 'proceed' }> | undefined;
     try {
       const input = readInput(plan, request);
       const ctx = await createContext(request, reply);
+      const keyHeader = request.headers[IDEMPOTENCY_KEY_HEADER];
+      if (idempotent && idempotency && typeof keyHeader === 'string') {
+        const scope = `${path}|${ctx.actor?.id ?? 'anonymous'}`;
+        const decision = await idempotency.begin(keyHeader, scope, input);
+        if (decision.kind !== 'proceed') {
+          sendIdempotencyDecision(request, reply, decision);
+          return;
+        }
+        pendingKey = decision;
+      }
       if (beforeCall) await beforeCall(ctx, path);
       data = await callTRPCProcedure({
         router,
@@ -116,18 +140,71 @@ function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       onError({ error, path, req: request });
-      sendErrorEnvelope(request, reply, getHTTPStatusCodeFromError(error), errorBody(error), errorHeaders(error));
+      const status = getHTTPStatusCodeFromError(error);
+      const body = errorBody(error);
+      const headers = errorHeaders(error);
+      await pendingKey?.finish({ status, body: JSON.stringify(body), headers });
+      sendErrorEnvelope(request, reply, status, body, headers);
       return;
     }
     if (successStatus === 204) {
+      await pendingKey?.finish({ status: 204, body: '', headers: {} });
       void reply.code(204).send();
       return;
     }
-    void reply
-      .code(successStatus)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(JSON.stringify(data ?? null));
+    const body = JSON.stringify(data ?? null);
+    await pendingKey?.finish({ status: successStatus, body, headers: {} });
+    if (successStatus === 200 && (request.method === 'GET' || request.method === 'HEAD')) {
+      // RFC 9110 §13.1.2: a current tag in If-None-Match answers 304, with the tag and no body.
+      const etag = strongEtag(body);
+      void reply.header('etag', etag).header('cache-control', cacheControl(cachePolicy));
+      if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
+        void reply.code(304).send();
+        return;
+      }
+    }
+    void reply.code(successStatus).header('content-type', 'application/json; charset=utf-8').send(body);
   };
+}
+
+/** Answers a POST whose `Idempotency-Key` says not to run it: the first answer again, 409, 422 or 400. */
+function sendIdempotencyDecision(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  decision: Exclude<IdempotencyDecision, { kind: 'proceed' }>,
+): void {
+  if (decision.kind === 'replay') {
+    const { status, body, headers } = decision.answer;
+    void reply.header('idempotent-replayed', 'true');
+    if (status >= 400) {
+      sendErrorEnvelope(request, reply, status, JSON.parse(body) as { code: string; message: string }, headers);
+      return;
+    }
+    if (status === 204) {
+      void reply.code(204).send();
+      return;
+    }
+    void reply.code(status).headers(headers).header('content-type', 'application/json; charset=utf-8').send(body);
+    return;
+  }
+  if (decision.kind === 'in-flight') {
+    sendErrorEnvelope(request, reply, 409, {
+      code: 'CONFLICT',
+      message: 'A request with this Idempotency-Key is still being processed; retry later',
+    });
+    return;
+  }
+  if (decision.kind === 'mismatch') {
+    sendErrorEnvelope(request, reply, 422, {
+      code: 'UNPROCESSABLE_CONTENT',
+      message: 'This Idempotency-Key was used with another request body',
+    });
+    return;
+  }
+  sendErrorEnvelope(request, reply, 400, {
+    code: 'BAD_REQUEST',
+    message: 'Idempotency-Key must be 1..255 printable ASCII characters',
+  });
 }
 
 /** The envelope fields of a procedure error: its code, its message, and zod's issues for invalid input. */

@@ -1,5 +1,6 @@
 import { authorize, type CompositionPart, PARTIAL_HEADER } from '@basis/contracts';
 import { TRPCError } from '@trpc/server';
+import { callThroughCache } from '../cache/call.js';
 import { callContext, type GatewayContext } from '../trpc.js';
 
 /** Calls one part: its input mapped and parsed, its own auth level applied, its own timeout. */
@@ -9,7 +10,10 @@ async function callPart(ctx: GatewayContext, part: CompositionPart, input: unkno
   const verdict = authorize(part.procedure.auth, ctx.actor, parsed.data);
   if (verdict === 'unauthenticated') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing access token' });
   if (verdict === 'forbidden') throw new TRPCError({ code: 'FORBIDDEN', message: 'Forbidden' });
-  const output = await ctx.upstreams.call(callContext(ctx), part.procedure, parsed.data, part.timeoutMs);
+  // Each part is cached as its own route is (a profile reuses GET /users/{id}'s and GET /posts' entries).
+  const output = await callThroughCache(ctx, part.procedure, parsed.data, () =>
+    ctx.upstreams.call(callContext(ctx), part.procedure, parsed.data, part.timeoutMs),
+  );
   return part.output ? part.output(output as never) : output;
 }
 

@@ -7,6 +7,7 @@ import {
 } from '@basis/contracts';
 import { TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from '@trpc/server';
 import type { z } from 'zod';
+import { callThroughCache } from '../cache/call.js';
 import {
   callContext,
   type GatewayContext,
@@ -112,7 +113,8 @@ function generate(
     const ctx = contract.auth === 'public' ? { ...given, actor: null } : given;
     let answer: unknown;
     if (contract.compose) answer = await runComposition(ctx, contract.compose, input);
-    else if (upstream) answer = await upstream(ctx, { name, type: contract.type }, input);
+    else if (upstream)
+      answer = await callThroughCache(ctx, contract, input, () => upstream(ctx, { name, type: contract.type }, input));
     else throw new Error(`No upstream for ${name}: it is neither composed nor given an UpstreamCaller`);
     return applyPostProcess(answer, { contract, input, actor: ctx.actor, requestId: ctx.requestId }, steps);
   };

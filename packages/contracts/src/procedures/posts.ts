@@ -23,6 +23,7 @@ export const postsContract = defineContract({
       summary: 'Write a post as the caller',
       tags,
       errors: { 400: 'Invalid field', 401: 'Missing or invalid access token' },
+      invalidates: ['posts'],
     },
   },
   list: {
@@ -37,6 +38,7 @@ export const postsContract = defineContract({
       summary: 'List posts, newest first',
       tags,
       errors: { 400: 'authorId not a positive integer, limit outside 1..100 or offset < 0' },
+      cache: { scope: 'public', maxAgeSeconds: 10, tags: ['posts'] },
     },
   },
   byId: {
@@ -51,6 +53,7 @@ export const postsContract = defineContract({
       summary: 'Get a post by id',
       tags,
       errors: { 400: 'id is not a positive integer', 404: 'No post with this id' },
+      cache: { scope: 'public', maxAgeSeconds: 30, tags: ['posts/{id}'] },
     },
   },
   update: {
@@ -70,6 +73,7 @@ export const postsContract = defineContract({
         403: 'Caller is neither the author nor an admin',
         404: 'No post with this id',
       },
+      invalidates: ['posts', 'posts/{id}'],
     },
   },
   delete: {
@@ -89,6 +93,7 @@ export const postsContract = defineContract({
         403: 'Caller is neither the author nor an admin',
         404: 'No post with this id',
       },
+      invalidates: ['posts', 'posts/{id}'],
     },
   },
 });

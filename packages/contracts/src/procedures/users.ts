@@ -58,6 +58,7 @@ export const usersContract = defineContract({
       summary: 'The caller’s own user',
       tags,
       errors: { 401: 'Missing or invalid access token' },
+      cache: { scope: 'private', maxAgeSeconds: 60, tags: ['users/{caller}'] },
     },
   },
   updateMe: {
@@ -73,6 +74,7 @@ export const usersContract = defineContract({
       description: 'A new password revokes every other refresh session of the user.',
       tags,
       errors: { 400: 'Invalid field', 401: 'Missing or invalid access token', 409: 'Email already registered' },
+      invalidates: ['users/{caller}'],
     },
   },
   byId: {
@@ -91,6 +93,7 @@ export const usersContract = defineContract({
         401: 'Missing or invalid access token',
         404: 'No user with this id',
       },
+      cache: { scope: 'private', maxAgeSeconds: 60, tags: ['users/{id}'] },
     },
   },
   update: {
@@ -112,6 +115,7 @@ export const usersContract = defineContract({
         404: 'No user with this id',
         409: 'Email already registered',
       },
+      invalidates: ['users/{id}'],
     },
   },
   delete: {
@@ -131,6 +135,8 @@ export const usersContract = defineContract({
         403: 'Caller is neither an admin nor this user',
         404: 'No user with this id',
       },
+      // The user's posts go too (through the users events): lists of posts are dropped now.
+      invalidates: ['users/{id}', 'posts'],
     },
   },
 });

@@ -1,0 +1,205 @@
+import { type Actor, fillTag, type ProcedureContract } from '@basis/contracts';
+import { BentoCache, bentostore } from 'bentocache';
+import { memoryDriver } from 'bentocache/drivers/memory';
+import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import { UpstreamFailure } from '../upstream/errors.js';
+import type { CacheMetrics } from './metrics.js';
+
+/** How one read was served: from the cache, from the upstream, or stale from the cache because the upstream failed. */
+export type CacheOutcome = 'hit' | 'miss' | 'stale';
+
+/** The caller a private entry belongs to: its user id and role (an admin may see more than a user). */
+type Caller = Pick<Required<Actor>, 'id' | 'role'> | null;
+
+/** The gateway's response cache: read-through for routes with a policy, invalidation for mutations that declare it. */
+export interface ResponseCache {
+  /**
+   * The answer of `contract` for `input`: from the cache while fresh, else from `load` (one call
+   * for every concurrent miss of one key), stored when it succeeds. A contract without
+   * `rest.cache`, or a private one without a caller, is passed to `load` as is.
+   * A deliberate upstream error (404, 403, …) is never cached and never hidden by a stale entry;
+   * an outage (503/504/502) serves the stale entry within the grace period, if there is one.
+   * @param note told how the read was served (hit, miss, stale), for the response header and log
+   * @param fresh the client asked for `Cache-Control: no-cache`: answer from `load`, the entry untouched
+   * @throws what `load` throws when nothing can be served
+   */
+  read<T>(
+    contract: ProcedureContract,
+    input: unknown,
+    caller: Caller,
+    load: () => Promise<T>,
+    note?: (outcome: CacheOutcome) => void,
+    fresh?: boolean,
+  ): Promise<T>;
+  /**
+   * Drops every entry tagged with one of `contract.rest.invalidates` (filled from `input` and the
+   * caller), here at once and on every replica sharing Redis through its bus. Never throws: a
+   * Redis failure is logged and counted, and the memory tier is invalidated anyway.
+   */
+  invalidate(contract: ProcedureContract, input: unknown, callerId: number | null): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Settings of {@link createResponseCache}. */
+export interface ResponseCacheOptions {
+  /** Redis for the second tier and the invalidation bus; memory only when absent. */
+  redis?: {
+    /** Fail-fast client (`enableOfflineQueue: false`) for the second tier: a Redis outage never waits. */
+    store: Redis;
+    /** A client the bus duplicates into its publisher and subscriber (it resubscribes after an outage). */
+    bus: Redis;
+  };
+  metrics: CacheMetrics;
+  log: FastifyBaseLogger;
+  /** Entries kept in memory per replica; 10 000 by default. */
+  maxEntries?: number;
+  /** How long an expired entry may still be served while its upstream fails, in milliseconds; 5 min by default. */
+  graceMs?: number;
+}
+
+/** A JSON text of `value` with object keys sorted, so that `{a,b}` and `{b,a}` name one entry. */
+export function stableKey(value: unknown): string {
+  if (value === undefined) return '';
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
+    return Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+  });
+}
+
+/** The label and key prefix of a route: `GET /posts/{id}`. */
+export function routeName(contract: ProcedureContract): string {
+  return contract.rest ? `${contract.rest.method} ${contract.rest.path}` : 'unpublished';
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** The less verbose of two pino level names. */
+function quieter(a: string, b: string): string {
+  return LEVELS.indexOf(a) > LEVELS.indexOf(b) ? a : b;
+}
+
+/** Whether an error is an outage (unreachable, timeout, garbage), for which a stale answer beats none. */
+function isOutage(error: unknown): boolean {
+  return error instanceof UpstreamFailure;
+}
+
+/**
+ * Creates the two-level response cache with bentocache: an LRU in memory (L1) and, with Redis, a
+ * Redis tier (L2) plus a Redis pub/sub bus that tells every replica's L1 about new entries and tag
+ * invalidations, so a write through one replica is seen by all at once. Keys are
+ * `route|sorted JSON of the parsed input` (`|id:role` for private routes); tags come from the
+ * contract's templates. Stampedes: concurrent misses of one key share one load (here, on top of
+ * bentocache's lock, so that a failure is shared too instead of retried by each waiter). Redis
+ * errors are suppressed by bentocache (with an L2 circuit breaker of 1 s) and counted here.
+ * @see https://bentocache.dev/docs/introduction
+ */
+export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
+  const { metrics, log } = options;
+  const store = bentostore().useL1Layer(memoryDriver({ maxItems: options.maxEntries ?? 10_000 }));
+  if (options.redis) {
+    store
+      .useL2Layer(redisDriver({ connection: options.redis.store, prefix: 'basis-gateway-cache' }))
+      .useBus(redisBusDriver({ connection: options.redis.bus }));
+  }
+  const bento = new BentoCache({
+    default: 'responses',
+    stores: { responses: store },
+    // bentocache logs each factory run at info: keep its warnings and errors only (Redis failures).
+    logger: log.child({ component: 'cache' }, { level: quieter(log.level, 'warn') }),
+    grace: options.graceMs ?? 5 * 60_000,
+    graceBackoff: 1000,
+    // No stale-while-revalidate: an expired or invalidated entry waits for its upstream (a write is
+    // read back at once); stale answers are served only when the upstream fails.
+    timeout: 3_600_000,
+    suppressL2Errors: true,
+    l2CircuitBreakerDuration: 1000,
+  });
+  const inflight = new Map<string, Promise<{ value: unknown; outcome: CacheOutcome }>>();
+
+  async function load(
+    key: string,
+    contract: ProcedureContract,
+    ttlMs: number,
+    tags: string[],
+    loader: () => Promise<unknown>,
+  ): Promise<{ value: unknown; outcome: CacheOutcome }> {
+    let loaded = false;
+    let outage: unknown;
+    let refused: { error: unknown } | undefined;
+    try {
+      const value = await bento.getOrSet({
+        key,
+        ttl: ttlMs,
+        tags,
+        factory: async (ctx) => {
+          loaded = true;
+          try {
+            const answer = await loader();
+            return answer === undefined ? ctx.skip() : answer;
+          } catch (error) {
+            if (isOutage(error)) {
+              outage = error;
+              throw error;
+            }
+            refused = { error };
+            return ctx.skip();
+          }
+        },
+      });
+      if (refused) throw refused.error;
+      return { value, outcome: !loaded ? 'hit' : outage !== undefined ? 'stale' : 'miss' };
+    } catch (error) {
+      if (refused) throw refused.error;
+      if (outage !== undefined) throw outage;
+      log.warn({ err: error, route: routeName(contract) }, 'cache failed; answering from the upstream');
+      return { value: await loader(), outcome: 'miss' };
+    }
+  }
+
+  return {
+    async read(contract, input, caller, loader, note, fresh = false) {
+      const policy = contract.rest?.cache;
+      if (!policy || (policy.scope === 'private' && caller === null)) return loader();
+      const route = routeName(contract);
+      if (fresh) {
+        // RFC 9111 §5.2.1.4: a stored answer must not be used without the origin; this one is the origin's.
+        metrics.countRead(route, 'miss');
+        note?.('miss');
+        return loader();
+      }
+      const owner = policy.scope === 'private' && caller ? `|${caller.id}:${caller.role}` : '';
+      const key = `${route}|${stableKey(input)}${owner}`;
+      let pending = inflight.get(key);
+      const leader = pending === undefined;
+      if (!pending) {
+        const tags = policy.tags.map((tag) => fillTag(tag, input, caller?.id ?? null));
+        pending = load(key, contract, policy.maxAgeSeconds * 1000, tags, loader);
+        inflight.set(key, pending);
+        const done = () => inflight.delete(key);
+        pending.then(done, done);
+      }
+      const { value, outcome } = await pending;
+      const seen: CacheOutcome = leader ? outcome : 'hit';
+      metrics.countRead(route, seen);
+      note?.(seen);
+      return value as never;
+    },
+    async invalidate(contract, input, callerId) {
+      const templates = contract.rest?.invalidates;
+      if (!templates || templates.length === 0) return;
+      const tags = templates.map((tag) => fillTag(tag, input, callerId));
+      try {
+        await bento.deleteByTag({ tags });
+      } catch (error) {
+        log.warn({ err: error, tags }, 'cache invalidation failed');
+      }
+      metrics.countInvalidation(routeName(contract));
+    },
+    async close() {
+      // A client that never connected (Redis down) refuses QUIT: closing must not fail for it.
+      await bento.disconnectAll().catch((error: unknown) => log.debug({ err: error }, 'cache: redis clients closed'));
+    },
+  };
+}
