@@ -7,6 +7,9 @@ import { type PublishedRoute, publishedRoutes } from './routers/published-routes
 /** Base path of the REST API. */
 export const REST_BASE_PATH = '/api/v1';
 
+/** The document's `info.license`: Basis is not published under an open licence. */
+const API_LICENSE = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' };
+
 /** Name of the bearer security scheme in the document. */
 export const BEARER_SCHEME = 'bearerAuth';
 
@@ -121,7 +124,7 @@ function withExample(doc: OpenAPIObject, media: MediaType | undefined): void {
 /**
  * Rewrites one generated operation to tell the truth: the contract's success status
  * (201; 204 with no content), exactly the errors the route can give, each referencing the one
- * `Error` component, bearer security only when the route is protected, and examples.
+ * `Error` component, bearer security on protected routes and `security: []` on public ones, and examples.
  */
 function postProcessOperation(doc: OpenAPIObject, operation: Operation, route: PublishedRoute): void {
   const success = operation.responses['200'];
@@ -143,8 +146,8 @@ function postProcessOperation(doc: OpenAPIObject, operation: Operation, route: P
   for (const [status, description] of errorStatuses(route))
     responses[String(status)] = errorResponse(status, description);
   operation.responses = responses;
-  if (route.protect) operation.security = [{ [BEARER_SCHEME]: [] }];
-  else delete operation.security;
+  // A public route says so (`security: []`), as Redocly's `security-defined` rule asks.
+  operation.security = route.protect ? [{ [BEARER_SCHEME]: [] }] : [];
   withExample(doc, operation.requestBody?.content?.['application/json']);
 }
 
@@ -178,6 +181,7 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
     const operation = pathItem?.[route.rest.method.toLowerCase()];
     if (operation) postProcessOperation(doc, operation, route);
   }
+  doc.info.license = API_LICENSE;
   const schemas = doc.components?.schemas;
   if (schemas) for (const name of Object.keys(schemas)) if (name.startsWith('error.')) delete schemas[name];
   return doc;
