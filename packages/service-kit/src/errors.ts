@@ -39,7 +39,6 @@ const CONNECTION_ERROR_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, shutting down, recovering)
   '53300', // too_many_connections
-  '57014', // query_canceled: statement_timeout (db/client.ts FAIL_FAST), the database is stuck or overloaded
 ]);
 
 /** SQLSTATE class 08, connection exception (08000, 08003, 08006, 08001, 08004, 08P01, …). */

@@ -44,7 +44,8 @@ export interface DatabaseOptions<TSchema extends Schema = Schema> {
  * 30 s and none lives over 10 min. A closed connection is retried after 50–150 ms (`backoff`, seconds),
  * not postgres.js's default exponential backoff shared by the whole pool (up to 20 s), during which
  * queued queries waited: users hung while PostgreSQL was down and stayed down seconds after it was back. A call that fails
- * this way raises a connection error (or SQLSTATE 57014), which the kit's error table answers with 503.
+ * this way raises a connection error, which the kit's error table answers with 503 (a statement timeout,
+ * SQLSTATE 57014, stays an internal error: the gateway answers 502 rather than waiting into its 504).
  * @see https://github.com/porsager/postgres#connection-details
  */
 export const FAIL_FAST = {
