@@ -99,6 +99,8 @@ export const EnvSchema = z.object({
   RATE_LIMIT_REGISTER_PER_IP: positiveInt.default(10),
   /** Which proxies' `X-Forwarded-For` to believe for the client IP: see {@link trustProxy}. */
   TRUST_PROXY: trustProxy,
+  /** Milliseconds the gateway keeps serving after SIGTERM with `/readyz` at 503, before it stops accepting. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(500),
 });
 
 /** The parsed gateway configuration; secrets are always present after {@link parseEnv}. */

@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { EnvError, loadEnv } from './env.js';
+import { setDraining } from './http/health.js';
 import { loggerOptions, wantsPrettyLogs } from './http/logging.js';
 import { publicUrls, startupBanner } from './http/public-urls.js';
 import { buildGateway } from './server.js';
@@ -23,11 +24,17 @@ async function main(): Promise<void> {
   const app = await buildGateway({ env, logger: loggerOptions(env.LOG_LEVEL, pretty) });
   for (const warning of warnings) app.log.warn(warning);
 
-  // SIGTERM/SIGINT (or an uncaught error): stop accepting, finish in-flight requests, release
-  // resources, then exit (0 on a signal, 1 on an error or when closing takes over 10 s).
-  closeWithGrace({ delay: 10_000, logger: app.log }, async ({ signal, err }) => {
+  // SIGTERM/SIGINT: drain (`/readyz` 503 at once, `Connection: close` on every answer, still serving
+  // for SHUTDOWN_DRAIN_MS), then stop accepting, close idle keep-alive connections, finish in-flight
+  // requests, release resources and exit 0; 1 on an uncaught error (no drain) or when closing takes
+  // over the delay (the drain plus 2.5 s, read by docker/src/k8s.test.ts as a bound).
+  closeWithGrace({ delay: env.SHUTDOWN_DRAIN_MS + 2_500, logger: app.log }, async ({ signal, err }) => {
+    setDraining(app);
     if (err) app.log.error({ err }, 'closing after an uncaught error');
-    else app.log.info({ signal }, 'shutting down');
+    else {
+      app.log.info({ signal, drainMs: env.SHUTDOWN_DRAIN_MS }, 'draining, then shutting down');
+      await new Promise((resolve) => setTimeout(resolve, env.SHUTDOWN_DRAIN_MS));
+    }
     await app.close();
   });
 

@@ -9,6 +9,9 @@ import { type PublishedRoute, publishedRoutes } from './routers/published-routes
 /** Base path of the REST API. */
 export const REST_BASE_PATH = '/api/v1';
 
+/** The document's `info.license`: Basis is not published under an open licence. */
+const API_LICENSE = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' };
+
 /** Name of the bearer security scheme in the document. */
 export const BEARER_SCHEME = 'bearerAuth';
 
@@ -125,7 +128,7 @@ function withExample(doc: OpenAPIObject, media: MediaType | undefined): void {
 /**
  * Rewrites one generated operation to tell the truth: the contract's success status
  * (201; 204 with no content), exactly the errors the route can give, each referencing the one
- * `Error` component, bearer security only when the route is protected, and examples.
+ * `Error` component, bearer security on protected routes and `security: []` on public ones, and examples.
  */
 function postProcessOperation(
   doc: OpenAPIObject,
@@ -154,8 +157,8 @@ function postProcessOperation(
   operation.responses = responses;
   // Caching, conditional requests and idempotency keys (cache/openapi.ts).
   documentCaching(operation, route.rest, route.rest.method === 'POST' && !tokenPaths.has(route.procedure));
-  if (route.protect) operation.security = [{ [BEARER_SCHEME]: [] }];
-  else delete operation.security;
+  // A public route says so (`security: []`), as Redocly's `security-defined` rule asks.
+  operation.security = route.protect ? [{ [BEARER_SCHEME]: [] }] : [];
   withExample(doc, operation.requestBody?.content?.['application/json']);
 }
 
@@ -190,6 +193,7 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
     const operation = pathItem?.[route.rest.method.toLowerCase()];
     if (operation) postProcessOperation(doc, operation, route, tokenPaths);
   }
+  doc.info.license = API_LICENSE;
   const schemas = doc.components?.schemas;
   if (schemas) for (const name of Object.keys(schemas)) if (name.startsWith('error.')) delete schemas[name];
   return doc;

@@ -14,5 +14,5 @@ runService('posts', async () => {
   const app = await buildServer({ env, db });
   for (const warning of env.warnings) app.log.warn(warning);
   app.log.info({ driver: db.driver }, 'database ready');
-  return { app, port: env.PORT, host: env.HOST, close: db.close };
+  return { app, port: env.PORT, host: env.HOST, close: db.close, drainMs: env.SHUTDOWN_DRAIN_MS };
 });

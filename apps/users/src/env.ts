@@ -7,6 +7,7 @@ import {
   requireProductionSecrets,
   serverEnv,
   serviceTokenEnv,
+  withDefault,
   withDevelopmentSecrets,
 } from '@basis/service-kit/env';
 import { z } from 'zod';
@@ -24,6 +25,8 @@ export const UsersEnv = z
     ...serviceTokenEnv(),
     BOOTSTRAP_ADMIN_EMAIL: optional(Email),
     BOOTSTRAP_ADMIN_PASSWORD: optional(Password),
+    /** How long a used refresh token may still be rotated by a concurrent refresh (seconds, 0 = never). */
+    REFRESH_REUSE_INTERVAL_SECONDS: withDefault(z.coerce.number().min(0).max(300), 10),
   })
   .superRefine((env, ctx) => {
     if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {

@@ -24,5 +24,5 @@ runService('users', async () => {
     });
     app.log.info({ userId: user.id, created }, 'bootstrap admin ensured');
   }
-  return { app, port: env.PORT, host: env.HOST, close: db.close };
+  return { app, port: env.PORT, host: env.HOST, close: db.close, drainMs: env.SHUTDOWN_DRAIN_MS };
 });

@@ -27,7 +27,7 @@ export interface ServerOptions {
  */
 export async function buildServer({ env, db, logStream }: ServerOptions): Promise<FastifyInstance> {
   const users = new UsersRepository(db.db);
-  const sessions = new SessionsRepository(db.db);
+  const sessions = new SessionsRepository(db.db, env.REFRESH_REUSE_INTERVAL_SECONDS * 1000);
   return buildServiceServer({
     env,
     audience: USERS_AUDIENCE,

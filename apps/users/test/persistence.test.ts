@@ -57,7 +57,9 @@ describe.each(testDrivers)('bootstrap admin on $name', (driver) => {
     const again = await ensureBootstrapAdmin(users, credentials);
     expect(again).toMatchObject({ created: false, user: { id: first.user.id } });
 
-    await users.update(first.user.id, { role: 'user', isActive: false });
+    // An operator's change in the database itself (the repository refuses to demote the last active admin).
+    const { users: usersTable } = await import('../src/db/schema.js');
+    await database.handle.db.update(usersTable).set({ role: 'user', isActive: false });
     const restored = await ensureBootstrapAdmin(users, { ...credentials, password: 'a different password' });
     expect(restored).toMatchObject({ created: false, user: { id: first.user.id, role: 'admin', isActive: true } });
     expect(await verifyPassword(restored.user.passwordHash, 'bootstrap password')).toBe(true);

@@ -103,9 +103,16 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
       expect(again.sessionId).toBe(issued.sessionId);
     });
 
-    it('revokes the whole session when an already-rotated token is presented again', async () => {
+    /** Moves every used token's `used_at` back past the 10 s reuse interval. */
+    const ageUsedTokens = () =>
+      suite.database.handle.db.execute(
+        sql`update refresh_tokens set used_at = now() - interval '11 seconds' where used_at is not null`,
+      );
+
+    it('revokes the whole session when a token rotated over 10 s ago is presented again', async () => {
       const { issued } = await open();
       const rotated = await gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL });
+      await ageUsedTokens();
       await expectTRPCError(
         gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL }),
         'UNAUTHORIZED',
@@ -117,19 +124,28 @@ describe.each(testDrivers)('credentials and refresh sessions on $name', (driver)
       );
     });
 
-    it('lets exactly one of two concurrent rotations of one token win and treats the other as reuse', async () => {
+    it('gives each of ten concurrent rotations of one token a sibling in the same live session', async () => {
       const { issued } = await open();
-      const results = await Promise.allSettled(
-        [1, 2].map(() => gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL })),
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL }),
+        ),
       );
-      const winners = results.filter((result) => result.status === 'fulfilled');
-      expect(winners).toHaveLength(1);
-      const loser = results.find((result) => result.status === 'rejected');
-      expect(loser).toBeDefined();
-      await expectTRPCError(Promise.reject(loser?.reason), 'UNAUTHORIZED');
-      const winner = winners[0]?.status === 'fulfilled' ? winners[0].value : undefined;
+      expect(new Set(results.map((result) => result.sessionId))).toEqual(new Set([issued.sessionId]));
+      expect(new Set(results.map((result) => result.refreshToken)).size).toBe(10);
+      // Every sibling still rotates: the session survived.
+      for (const result of results) {
+        const next = await gateway().rotateSession.mutate({ refreshToken: result.refreshToken, ttlSeconds: TTL });
+        expect(next.sessionId).toBe(issued.sessionId);
+      }
+    });
+
+    it('refuses a used token within the interval once its session is revoked', async () => {
+      const { issued } = await open();
+      await gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL });
+      await gateway().revokeSession.mutate({ refreshToken: issued.refreshToken });
       await expectTRPCError(
-        gateway().rotateSession.mutate({ refreshToken: winner?.refreshToken ?? '', ttlSeconds: TTL }),
+        gateway().rotateSession.mutate({ refreshToken: issued.refreshToken, ttlSeconds: TTL }),
         'UNAUTHORIZED',
       );
     });

@@ -26,6 +26,7 @@ describe('the env fragments', () => {
       PORT: 8009,
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
+      SHUTDOWN_DRAIN_MS: 500,
       DATABASE_URL: undefined,
       PGLITE_DATA_DIR: '.data/example',
       SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET,

@@ -34,7 +34,8 @@ export const withDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T
   optional(schema).transform((value): z.output<T> => (value === undefined ? fallback : (value as z.output<T>)));
 
 /**
- * `NODE_ENV` (`development` by default), `PORT`, `HOST` (`0.0.0.0`) and `LOG_LEVEL` (`info`).
+ * `NODE_ENV` (`development` by default), `PORT`, `HOST` (`0.0.0.0`), `LOG_LEVEL` (`info`) and
+ * `SHUTDOWN_DRAIN_MS` (see {@link DEFAULT_SHUTDOWN_DRAIN_MS}).
  * @param defaults.port the service's default port (SPEC: gateway 8001, users 8002, posts 8003)
  */
 export function serverEnv(defaults: { port: number }) {
@@ -43,8 +44,16 @@ export function serverEnv(defaults: { port: number }) {
     PORT: withDefault(z.coerce.number().int().min(0).max(65_535), defaults.port),
     HOST: withDefault(z.string().trim().min(1), '0.0.0.0'),
     LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
+    SHUTDOWN_DRAIN_MS: withDefault(z.coerce.number().int().min(0).max(60_000), DEFAULT_SHUTDOWN_DRAIN_MS),
   };
 }
+
+/**
+ * Default of `SHUTDOWN_DRAIN_MS`: how long a process keeps serving after SIGTERM with `/readyz` at 503,
+ * in milliseconds. Small, so `Ctrl-C` in development is quick; behind Kubernetes the pod's preStop
+ * sleep does the long wait, so this only covers the last endpoint updates.
+ */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 500;
 
 /**
  * `DATABASE_URL` (optional `postgres://` URL; unset means PGlite) and `PGLITE_DATA_DIR`.

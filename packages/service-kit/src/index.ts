@@ -26,10 +26,16 @@ export {
   rootCause,
   toTRPCError,
 } from './errors.js';
-export { READINESS_TIMEOUT_MS, registerHealthRoutes } from './http/health.js';
+export {
+  DRAINING_RETRY_AFTER_SECONDS,
+  isDraining,
+  READINESS_TIMEOUT_MS,
+  registerHealthRoutes,
+  setDraining,
+} from './http/health.js';
 export { registerRequestIdHeader, requestIdOf, VALID_REQUEST_ID } from './http/request-id.js';
 export { buildServiceServer, type ServiceServerOptions, TRPC_PREFIX } from './server.js';
-export { runService, type StartedService } from './shutdown.js';
+export { CLOSE_TIMEOUT_MS, runService, type StartedService } from './shutdown.js';
 export {
   type Implemented,
   initService,

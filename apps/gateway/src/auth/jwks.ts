@@ -93,7 +93,13 @@ export function documentJwks(doc: OpenAPIObject): OpenAPIObject {
             },
           },
         },
+        '400': {
+          description: 'Malformed request: several Authorization headers, or no Host header',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
+      // Public: no credential (Redocly's `security-defined` wants it said).
+      security: [],
     },
   };
   return doc;

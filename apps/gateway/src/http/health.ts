@@ -35,6 +35,10 @@ export function registerHealth(app: FastifyInstance, upstreams: Upstreams): void
   app.addHook('preClose', async () => {
     setDraining(app);
   });
+  // While draining, every answer retires its keep-alive connection, so clients reconnect elsewhere.
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining.has(app)) reply.header('connection', 'close');
+  });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
     if (draining.has(app)) {

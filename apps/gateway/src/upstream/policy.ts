@@ -18,7 +18,11 @@ export interface UpstreamPolicyOptions {
   timeoutMs: number;
   /** Consecutive 503/504-kind failures that open the circuit; 5 by default. */
   breakerThreshold?: number;
-  /** Milliseconds an open circuit waits before letting one trial call through; 5000 by default. */
+  /**
+   * Milliseconds an open circuit waits before letting one trial call through; 1000 by default, so a
+   * service that is back is used again within a second (an upstream's own 503, e.g. its database being
+   * down, never opens the circuit: see `opensCircuit`).
+   */
   halfOpenAfterMs?: number;
 }
 
@@ -43,7 +47,7 @@ export interface UpstreamPolicy {
  * @returns a policy whose `execute` throws only {@link UpstreamFailure}s
  */
 export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPolicy {
-  const halfOpenAfterMs = options.halfOpenAfterMs ?? 5000;
+  const halfOpenAfterMs = options.halfOpenAfterMs ?? 1000;
   let openedAt = 0;
   const breaker = circuitBreaker(
     handleWhen((error) => opensCircuit(toUpstreamFailure(error, options.service))),

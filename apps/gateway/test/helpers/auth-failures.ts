@@ -44,7 +44,11 @@ export interface AuthFailureContext {
 export function protectedCalls(doc: OpenApiDoc, otherUserId: number): ProtectedCall[] {
   return Object.entries(doc.paths).flatMap(([template, item]) =>
     Object.entries(item)
-      .filter(([, operation]) => Array.isArray((operation as { security?: unknown }).security))
+      .filter(([, operation]) => {
+        // Public routes say `security: []`; protected ones name the bearer scheme.
+        const security = (operation as { security?: unknown }).security;
+        return Array.isArray(security) && security.length > 0;
+      })
       .map(([method]) => {
         return {
           method: method.toUpperCase(),

@@ -173,7 +173,7 @@ describe('a fixture contract mounted with one line', () => {
       Record<string, { security?: unknown; responses: Record<string, unknown> }>
     >;
     expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/widgets', '/widgets/{id}']));
-    expect(paths['/widgets']?.get?.security).toBeUndefined();
+    expect(paths['/widgets']?.get?.security).toEqual([]);
     expect(paths['/widgets']?.post?.security).toEqual([{ bearerAuth: [] }]);
     expect(Object.keys(paths['/widgets']?.post?.responses ?? {})).toContain('201');
     expect(paths['/widgets/{id}']?.delete?.responses['204']).toEqual({ description: 'No content' });

@@ -87,7 +87,7 @@ describe('GET /openapi.json', () => {
     expect(operation?.responses['503']?.description).toMatch(/session/);
   });
 
-  it('puts bearer security on protected routes only', () => {
+  it('puts bearer security on protected routes and an explicit `security: []` on public ones', () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
       type: 'http',
       scheme: 'bearer',
@@ -96,7 +96,7 @@ describe('GET /openapi.json', () => {
     for (const [method, path, isProtected] of SPEC_ROUTES) {
       const operation = doc.paths[path]?.[method];
       if (isProtected) expect(operation?.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
-      else expect(operation?.security, `${method} ${path}`).toBeUndefined();
+      else expect(operation?.security, `${method} ${path}`).toEqual([]);
     }
   });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '@basis/contracts';
-import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { refreshTokens, type SessionRow, sessions, type UserRow, users } from '../db/schema.js';
 
@@ -13,6 +13,9 @@ export interface IssuedToken {
   refreshToken: string;
   expiresAt: Date;
 }
+
+/** How long a used refresh token may still be rotated by a concurrent refresh: 10 s, in milliseconds. */
+export const DEFAULT_REUSE_INTERVAL_MS = 10_000;
 
 /** What a rotation attempt found. Only `rotated` carries a new token; `reused` has revoked the session. */
 export type RotationResult =
@@ -55,7 +58,15 @@ function newSecret(): { secret: string; tokenHash: string } {
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-security-topics §4.14.2 (rotation, reuse detection)
  */
 export class SessionsRepository {
-  constructor(private readonly db: Database) {}
+  /**
+   * @param db the users database
+   * @param reuseIntervalMs how long a used refresh token may still be rotated (concurrent refreshes), in
+   *   milliseconds; 0 turns the interval off (every reuse revokes the session)
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly reuseIntervalMs: number = DEFAULT_REUSE_INTERVAL_MS,
+  ) {}
 
   /**
    * Opens a session for a user and issues its first refresh token.
@@ -76,9 +87,13 @@ export class SessionsRepository {
 
   /**
    * Rotates a refresh token: marks it used and issues a new one in the same session, with a fresh
-   * lifetime. The mark is a conditional `UPDATE … WHERE used_at IS NULL`, so of two concurrent
-   * rotations of one token exactly one wins; the loser, like any later presentation of a used token,
-   * counts as reuse and revokes the whole session (including the winner's new token).
+   * lifetime. A token used less than `reuseIntervalMs` ago (the reuse interval of Auth0 and Okta) may
+   * be presented again: concurrent refreshes of one token (a browser's tabs) each get a sibling token
+   * of the same session instead of logging the user out. Presented later, a used token counts as reuse
+   * and revokes the whole session. The check and the mark are one conditional
+   * `UPDATE … WHERE used_at IS NULL OR used_at > now() - interval` (the database's clock), and the
+   * session's row is updated `WHERE revoked_at IS NULL` in the same transaction, so a rotation racing a
+   * revocation either happens before it or finds the session revoked (PGlite and PostgreSQL alike).
    * @param token the presented `<sessionId>.<secret>`
    * @param ttlSeconds lifetime of the new token, in seconds
    * @returns `rotated` with the new token and the current user row, or why it was refused
@@ -101,30 +116,40 @@ export class SessionsRepository {
         and(eq(refreshTokens.tokenHash, hashSecret(parsed.secret)), eq(refreshTokens.sessionId, parsed.sessionId)),
       );
     if (!found) return { status: 'unknown' };
-    if (found.usedAt !== null) {
-      await this.revokeById(found.session.id);
-      return { status: 'reused' };
-    }
     const refusal = refuse(found.session, found.expiresAt, found.user);
-    if (refusal) return { status: refusal };
+    if (refusal) {
+      if (found.usedAt !== null) await this.revokeById(found.session.id);
+      return { status: found.usedAt !== null ? 'reused' : refusal };
+    }
 
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
     const { secret, tokenHash } = newSecret();
-    const won = await this.db.transaction(async (tx) => {
+    const outcome = await this.db.transaction(async (tx) => {
       const marked = await tx
         .update(refreshTokens)
-        .set({ usedAt: sql`now()` })
-        .where(and(eq(refreshTokens.id, found.tokenId), isNull(refreshTokens.usedAt)))
+        .set({ usedAt: sql`coalesce(${refreshTokens.usedAt}, now())` })
+        .where(
+          and(
+            eq(refreshTokens.id, found.tokenId),
+            or(
+              isNull(refreshTokens.usedAt),
+              gt(refreshTokens.usedAt, sql`now() - ${this.reuseIntervalMs}::integer * interval '1 millisecond'`),
+            ),
+          ),
+        )
         .returning({ id: refreshTokens.id });
-      if (marked.length === 0) return false;
+      if (marked.length === 0) return 'reused' as const;
+      const live = await tx
+        .update(sessions)
+        .set({ expiresAt })
+        .where(and(eq(sessions.id, found.session.id), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id });
+      if (live.length === 0) return 'revoked' as const;
       await tx.insert(refreshTokens).values({ sessionId: found.session.id, tokenHash, expiresAt });
-      await tx.update(sessions).set({ expiresAt }).where(eq(sessions.id, found.session.id));
-      return true;
+      return 'rotated' as const;
     });
-    if (!won) {
-      await this.revokeById(found.session.id);
-      return { status: 'reused' };
-    }
+    if (outcome === 'reused') await this.revokeById(found.session.id);
+    if (outcome !== 'rotated') return { status: outcome };
     return {
       status: 'rotated',
       token: { sessionId: found.session.id, refreshToken: `${found.session.id}.${secret}`, expiresAt },

@@ -1,7 +1,8 @@
 import type { Role, User, UserCreate, UserPage } from '@basis/contracts';
-import { asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { type UserRow, users } from '../db/schema.js';
+import { LAST_ADMIN } from '../errors.js';
 
 /** A user row as stored, hash included: only repositories, `toUser` and credential checks ever see it. */
 export type StoredUser = UserRow;
@@ -32,6 +33,32 @@ export function toUser(row: StoredUser): User {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+/** The change would leave no active admin (demoting, deactivating or deleting the last one): `message` says so. */
+export class LastAdminError extends Error {
+  override readonly name = 'LastAdminError';
+  constructor() {
+    super(LAST_ADMIN);
+  }
+}
+
+/** A transaction of {@link Database}, or the database itself. */
+type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/**
+ * Locks every active admin's row (`SELECT … FOR UPDATE`) and refuses when `id` is the only one. Two
+ * admins demoting each other concurrently serialise on these locks: the second one, once the first
+ * commits, re-reads the rows, finds itself the last active admin and is refused.
+ * @throws LastAdminError when `id` is the last active admin
+ */
+async function refuseLastAdmin(tx: Executor, id: number): Promise<void> {
+  const admins = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+    .for('update');
+  if (admins.length === 1 && admins[0]?.id === id) throw new LastAdminError();
 }
 
 /** Drops `undefined` entries so an update sets only the fields that were given. */
@@ -96,22 +123,39 @@ export class UsersRepository {
   }
 
   /**
-   * Updates the given fields and `updatedAt`.
+   * Updates the given fields and `updatedAt`. A change that demotes or deactivates a user runs in one
+   * transaction with the last-admin check.
    * @returns the updated row, or `undefined` when there is no such user
+   * @throws LastAdminError when it would demote or deactivate the last active admin
    * @throws the driver's unique violation when the new email is taken
    */
   async update(id: number, changes: UserChanges): Promise<StoredUser | undefined> {
-    const [row] = await this.db
-      .update(users)
-      .set({ ...definedOnly(changes), updatedAt: new Date() })
-      .where(eq(users.id, id))
-      .returning();
-    return row;
+    const write = async (tx: Executor) => {
+      const [row] = await tx
+        .update(users)
+        .set({ ...definedOnly(changes), updatedAt: new Date() })
+        .where(eq(users.id, id))
+        .returning();
+      return row;
+    };
+    const demotes = changes.isActive === false || (changes.role !== undefined && changes.role !== 'admin');
+    if (!demotes) return write(this.db);
+    return this.db.transaction(async (tx) => {
+      await refuseLastAdmin(tx, id);
+      return write(tx);
+    });
   }
 
-  /** Deletes a user; their sessions and refresh tokens go with them (FK cascade). @returns whether a row was deleted */
+  /**
+   * Deletes a user; their sessions and refresh tokens go with them (FK cascade).
+   * @returns whether a row was deleted
+   * @throws LastAdminError when it is the last active admin
+   */
   async delete(id: number): Promise<boolean> {
-    const rows = await this.db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-    return rows.length > 0;
+    return this.db.transaction(async (tx) => {
+      await refuseLastAdmin(tx, id);
+      const rows = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+      return rows.length > 0;
+    });
   }
 }

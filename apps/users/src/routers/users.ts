@@ -2,7 +2,7 @@ import { type UsersContract, usersContract } from '@basis/contracts';
 import { TRPCError } from '@trpc/server';
 import { hashPassword } from '../auth/passwords.js';
 import { USER_NOT_FOUND } from '../errors.js';
-import { toUser } from '../repositories/users.js';
+import { LastAdminError, toUser } from '../repositories/users.js';
 import { type Context, type Implemented, implement, router } from '../trpc.js';
 
 /** The acting user's id; `auth: 'user'` has already guaranteed there is one. */
@@ -13,6 +13,17 @@ function actorId(ctx: Context): number {
 
 function notFound(): TRPCError {
   return new TRPCError({ code: 'NOT_FOUND', message: USER_NOT_FOUND });
+}
+
+/** Runs a write, turning a {@link LastAdminError} into CONFLICT with its message. */
+async function keepingAnAdmin<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof LastAdminError)
+      throw new TRPCError({ code: 'CONFLICT', message: error.message, cause: error });
+    throw error;
+  }
 }
 
 const procedures = {
@@ -51,7 +62,7 @@ const procedures = {
     const before = await ctx.users.findById(id);
     if (!before) throw notFound();
     const passwordHash = password === undefined ? undefined : await hashPassword(password);
-    const row = await ctx.users.update(id, { ...fields, passwordHash });
+    const row = await keepingAnAdmin(ctx.users.update(id, { ...fields, passwordHash }));
     if (!row) throw notFound();
     const revoke = passwordHash !== undefined || (before.isActive && !row.isActive) || before.role !== row.role;
     if (revoke) await ctx.sessions.revokeAllForUser(id);
@@ -59,7 +70,7 @@ const procedures = {
   }),
 
   delete: implement(usersContract.delete, async ({ ctx, input }) => {
-    if (!(await ctx.users.delete(input.id))) throw notFound();
+    if (!(await keepingAnAdmin(ctx.users.delete(input.id)))) throw notFound();
   }),
 } satisfies { [K in keyof UsersContract]: Implemented<UsersContract[K]> };
 

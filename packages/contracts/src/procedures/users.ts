@@ -113,7 +113,7 @@ export const usersContract = defineContract({
         401: 'Missing or invalid access token',
         403: 'Caller is not an admin',
         404: 'No user with this id',
-        409: 'Email already registered',
+        409: 'Email already registered, or the change would demote or deactivate the last active admin',
       },
       invalidates: ['users/{id}'],
     },
@@ -134,6 +134,7 @@ export const usersContract = defineContract({
         401: 'Missing or invalid access token',
         403: 'Caller is neither an admin nor this user',
         404: 'No user with this id',
+        409: 'The user is the last active admin',
       },
       // The user's posts go too (through the users events): lists of posts are dropped now.
       invalidates: ['users/{id}', 'posts'],

@@ -37,6 +37,25 @@ export interface DatabaseOptions<TSchema extends Schema = Schema> {
   poolSize?: number;
 }
 
+/**
+ * postgres.js options that make a dead or stuck database fail fast instead of hanging callers: a
+ * connection attempt gives up after 1 s (`connect_timeout`, seconds), a statement after 3 s
+ * (`statement_timeout`, below the gateway's 5 s upstream timeout), idle connections are dropped after
+ * 30 s and none lives over 10 min. A closed connection is retried after 50–150 ms (`backoff`, seconds),
+ * not postgres.js's default exponential backoff shared by the whole pool (up to 20 s), during which
+ * queued queries waited: users hung while PostgreSQL was down and stayed down seconds after it was back. A call that fails
+ * this way raises a connection error, which the kit's error table answers with 503 (a statement timeout,
+ * SQLSTATE 57014, stays an internal error: the gateway answers 502 rather than waiting into its 504).
+ * @see https://github.com/porsager/postgres#connection-details
+ */
+export const FAIL_FAST = {
+  connect_timeout: 1,
+  backoff: () => 0.05 + Math.random() * 0.1,
+  idle_timeout: 30,
+  max_lifetime: 600,
+  connection: { statement_timeout: 3000 },
+} as const;
+
 /** The PGlite data directory cannot be used: `message` names it and says why. */
 export class DataDirectoryError extends Error {
   override readonly name = 'DataDirectoryError';
@@ -104,7 +123,7 @@ async function openPostgres<TSchema extends Schema>(
   poolSize: number,
 ): Promise<DatabaseHandle<TSchema>> {
   await migratePostgresDatabase(url, migrationsFolder);
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  const client = postgres(url, { max: poolSize, onnotice: () => {}, ...FAIL_FAST });
   const db: Database<TSchema> = drizzlePostgres({ client, schema });
   return {
     db,
