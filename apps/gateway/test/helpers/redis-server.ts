@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { freePort } from './ports.js';
+import { freePort } from '@basis/service-kit/test';
 
 /** A private `redis-server` on a free loopback port (never the machine's 6379). */
 export interface PrivateRedis extends AsyncDisposable {

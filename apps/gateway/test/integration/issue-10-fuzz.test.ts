@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { authContract, postsContract, profilesContract, usersContract } from '@basis/contracts';
+import { freePort } from '@basis/service-kit/test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Conformance, type OpenApiDoc } from '../helpers/conformance.js';
-import { freePort } from '../helpers/ports.js';
 import { startStack } from '../helpers/stack.js';
 
 // Regression suite for issue 10 item 17: property-based requests over every route of the OpenAPI

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@basis/service-kit/test';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.js';
 import { uniqueEmail } from '../helpers/stack.js';
 import { ADMIN } from '../helpers/users-service.js';
 
