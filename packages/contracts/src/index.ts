@@ -20,12 +20,20 @@ export {
   profilesContract,
 } from './procedures/profiles.js';
 export { type UsersContract, usersContract } from './procedures/users.js';
+export {
+  MAX_USER_EVENTS_PAGE,
+  UserEvent,
+  type UsersEventsContract,
+  usersEventsContract,
+} from './procedures/user-events.js';
 export { type UsersInternalContract, usersInternalContract } from './procedures/users-internal.js';
 export * from './schemas/auth.js';
 export * from './schemas/error.js';
 export * from './schemas/post.js';
 export * from './schemas/user.js';
 export {
+  CALLER_NOT_ALLOWED,
+  DEFAULT_CALLERS,
   REQUEST_ID_HEADER,
   SERVICE_TOKEN,
   SERVICE_TOKEN_REJECTED,
