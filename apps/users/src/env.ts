@@ -1,15 +1,19 @@
 import { Email, Password } from '@basis/contracts';
 import {
-  DEV_SERVICE_TOKEN_SECRET,
   databaseEnv,
   optional,
   parseEnvWith,
-  requireProductionSecrets,
   serverEnv,
-  serviceTokenEnv,
-  withDevelopmentSecrets,
+  serviceCredentialEnv,
+  withServiceCredentials,
 } from '@basis/service-kit/env';
 import { z } from 'zod';
+
+/** This service's identity: the `aud` its callers name, the `iss` of the credentials it mints. */
+export const IDENTITY = 'users';
+
+/** Who may call users at all (each procedure's `callers` narrows it): the gateway, and posts for the event feed. */
+const CALLERS = ['gateway', 'posts'] as const;
 
 /**
  * The users service's environment, as SPEC.md lists it: the kit's fragments plus the bootstrap admin.
@@ -21,7 +25,7 @@ export const UsersEnv = z
   .object({
     ...serverEnv({ port: 8002 }),
     ...databaseEnv({ pgliteDataDir: '.data/users' }),
-    ...serviceTokenEnv(),
+    ...serviceCredentialEnv(CALLERS),
     BOOTSTRAP_ADMIN_EMAIL: optional(Email),
     BOOTSTRAP_ADMIN_PASSWORD: optional(Password),
   })
@@ -35,8 +39,7 @@ export const UsersEnv = z
       });
     }
   })
-  .superRefine(requireProductionSecrets(['SERVICE_TOKEN_SECRET']))
-  .transform(withDevelopmentSecrets({ SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET }));
+  .transform(withServiceCredentials(IDENTITY, CALLERS));
 
 /** The parsed environment. */
 export type UsersEnv = z.output<typeof UsersEnv>;

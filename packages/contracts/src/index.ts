@@ -19,13 +19,13 @@ export {
   type ProfilesContract,
   profilesContract,
 } from './procedures/profiles.js';
-export { type UsersContract, usersContract } from './procedures/users.js';
 export {
   MAX_USER_EVENTS_PAGE,
   UserEvent,
   type UsersEventsContract,
   usersEventsContract,
 } from './procedures/user-events.js';
+export { type UsersContract, usersContract } from './procedures/users.js';
 export { type UsersInternalContract, usersInternalContract } from './procedures/users-internal.js';
 export * from './schemas/auth.js';
 export * from './schemas/error.js';

@@ -7,6 +7,11 @@ import {
   type ServiceCredentials,
 } from './credentials/keys.js';
 
+export type { ServiceCredentials };
+
+/** The key variables {@link withServiceCredentials} replaces with `SERVICE_CREDENTIALS`. */
+type KeyVariable = 'SERVICE_PRIVATE_KEY' | `${string}_SERVICE_PUBLIC_KEY`;
+
 /**
  * Environment fragments every service composes into its own `env.ts` schema, in the manner of
  * create-t3-turbo's `extends: [authEnv()]`: spread the shapes into one `z.object`, add the service's own
@@ -87,7 +92,7 @@ export function withServiceCredentials(identity: string, callers: readonly strin
   return <E extends { NODE_ENV: string; SERVICE_PRIVATE_KEY?: string | undefined }>(
     env: E,
     ctx: z.RefinementCtx,
-  ): Omit<E, 'SERVICE_PRIVATE_KEY'> & { SERVICE_CREDENTIALS: ServiceCredentials; warnings: string[] } => {
+  ): Omit<E, KeyVariable> & { SERVICE_CREDENTIALS: ServiceCredentials; warnings: string[] } => {
     const values = env as unknown as Record<string, string | undefined>;
     try {
       const { credentials, warnings } = loadServiceCredentials({
@@ -98,7 +103,7 @@ export function withServiceCredentials(identity: string, callers: readonly strin
       });
       const rest: Record<string, unknown> = { ...env };
       for (const name of [PRIVATE_KEY_VARIABLE, ...callers.map(publicKeyVariable)]) delete rest[name];
-      return { ...(rest as Omit<E, 'SERVICE_PRIVATE_KEY'>), SERVICE_CREDENTIALS: credentials, warnings };
+      return { ...(rest as Omit<E, KeyVariable>), SERVICE_CREDENTIALS: credentials, warnings };
     } catch (error) {
       if (!(error instanceof CredentialKeyError)) throw error;
       ctx.addIssue({ code: 'custom', path: [error.variable], message: error.message });

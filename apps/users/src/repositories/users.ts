@@ -2,6 +2,7 @@ import type { Role, User, UserCreate, UserPage } from '@basis/contracts';
 import { asc, count, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { type UserRow, users } from '../db/schema.js';
+import { appendUserEvent } from './user-events.js';
 
 /** A user row as stored, hash included: only repositories, `toUser` and credential checks ever see it. */
 export type StoredUser = UserRow;
@@ -109,9 +110,17 @@ export class UsersRepository {
     return row;
   }
 
-  /** Deletes a user; their sessions and refresh tokens go with them (FK cascade). @returns whether a row was deleted */
+  /**
+   * Deletes a user; their sessions and refresh tokens go with them (FK cascade), and a `user.deleted`
+   * event is appended to the outbox in the same transaction (SPEC: Events).
+   * @returns whether a row was deleted (no event when none was)
+   */
   async delete(id: number): Promise<boolean> {
-    const rows = await this.db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-    return rows.length > 0;
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+      if (rows.length === 0) return false;
+      await appendUserEvent(tx, { type: 'user.deleted', userId: id });
+      return true;
+    });
   }
 }
