@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { developmentPrivateKey, developmentPublicKey } from './credentials/keys.js';
-import { databaseEnv, EnvError, parseEnvWith, serverEnv, serviceCredentialEnv, withServiceCredentials } from './env.js';
+import { databaseEnv, parseEnvWith, serverEnv, serviceCredentialEnv, withServiceCredentials } from './env.js';
 
 /** A service schema composed from the fragments, as each app's src/env.ts does. */
 const ExampleEnv = z

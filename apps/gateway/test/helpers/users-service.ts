@@ -35,7 +35,7 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 /**
  * Starts `node apps/users/dist/main.js` on a free port with PGlite in memory and a bootstrap
  * admin ({@link ADMIN}), and waits for its `/healthz`.
- * @param env extra variables (e.g. `SERVICE_TOKEN_SECRET`)
+ * @param env extra variables (e.g. `SERVICE_PRIVATE_KEY`)
  * @throws when the service is not built (`npm run build -w apps/users`) or does not start in 30 s
  */
 export async function startUsersService(env: Record<string, string> = {}): Promise<UsersService> {

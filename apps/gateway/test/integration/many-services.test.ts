@@ -13,7 +13,7 @@ let stack: Stack;
 let ada: Session;
 
 beforeAll(async () => {
-  posts = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+  posts = await startPostsUpstream();
   stack = await startStack(
     { JWT_SECRET, POSTS_SERVICE_URL: posts.url },
     { upstreamTimeoutsMs: { posts: POSTS_TIMEOUT_MS } },
@@ -203,7 +203,7 @@ describe('posts down', () => {
 
 describe('users down', () => {
   it('answers 503 on a protected posts route (the session cannot be checked: fail closed), public reads still 200', async () => {
-    await using own = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+    await using own = await startPostsUpstream();
     const running = await startStack({ JWT_SECRET, POSTS_SERVICE_URL: own.url }, {}, { ownUsers: true });
     try {
       const user = await running.newUser();

@@ -29,7 +29,7 @@ describe('createCredentialMinter and createCredentialVerifier', () => {
     const claims = jwt.decode(token, { complete: true });
     expect(claims?.header.alg).toBe('ES256');
     expect(claims?.payload).toMatchObject({ iss: 'posts', aud: 'users', sub: '7' });
-    const { iat, exp } = claims?.payload as { iat: number; exp: number };
+    const { iat, exp } = (claims?.payload ?? {}) as { iat: number; exp: number };
     expect(exp - iat).toBe(60);
     expect(users.verify(bearer(minter.mint('users', null)))).toEqual({ caller: 'posts', actor: null });
   });
