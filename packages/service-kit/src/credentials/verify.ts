@@ -36,7 +36,7 @@ export interface CredentialVerifier {
  * 60 s apart, not expired (5 s tolerance). A service holding only its own private key cannot produce a
  * credential naming another caller. Verified tokens are remembered until they expire (an LRU of
  * {@link VERIFY_CACHE_SIZE}), since minters reuse a credential for up to 30 s: a repeat costs a lookup
- * instead of an ECDSA verification (~100 µs).
+ * instead of an ECDSA verification (~0.35 ms on a loaded machine, ~2 µs from the cache).
  * @param options.audience this service's identity (`users`, `posts`)
  * @param options.callerKeys each trusted caller's public key, by identity
  * @see RFC 7519 §4.1, RFC 8725 §3.1 (pin the algorithm) and §3.2 (verify with the issuer's key)
