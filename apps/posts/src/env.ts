@@ -15,8 +15,9 @@ export const IDENTITY = 'posts';
 const CALLERS = ['gateway'] as const;
 
 /**
- * The posts service's environment, as SPEC.md lists it: the kit's fragments plus `USERS_SERVICE_URL`
- * (where posts will read user events from). `PGLITE_DATA_DIR` is resolved against the process cwd,
+ * The posts service's environment, as SPEC.md lists it: the kit's fragments (`DATABASE_URL` among them: unset
+ * means PGlite) plus `USERS_SERVICE_URL`
+ * (where posts reads user events from). `PGLITE_DATA_DIR` is resolved against the process cwd,
  * `apps/posts` under `npm run dev|start -w apps/posts`, so the default lands in `apps/posts/.data/posts`.
  */
 export const PostsEnv = z

@@ -16,7 +16,8 @@ export const IDENTITY = 'users';
 const CALLERS = ['gateway', 'posts'] as const;
 
 /**
- * The users service's environment, as SPEC.md lists it: the kit's fragments plus the bootstrap admin.
+ * The users service's environment, as SPEC.md lists it: the kit's fragments (`DATABASE_URL` among them: unset
+ * means PGlite) plus the bootstrap admin.
  * Values are strings from `process.env`, coerced and defaulted here; `PGLITE_DATA_DIR` is resolved
  * against the process cwd, which is `apps/users` under `npm run dev|start -w apps/users`, so the
  * default lands in `apps/users/.data/users`.
