@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_SECRETS } from '../../src/env.js';
 import { freePort } from '../helpers/ports.js';
 import { type PostsUpstream, startPostsUpstream } from '../helpers/posts-upstream.js';
 import { type Session, type Stack, startStack } from '../helpers/stack.js';
