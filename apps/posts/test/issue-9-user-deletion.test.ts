@@ -64,7 +64,11 @@ const drivers: { name: string; storage: () => Promise<Storage> }[] = [
 
 /** Both services on their own storage, with the helpers every case needs. */
 async function startStack(storage: { users: Storage; posts: Storage }) {
-  const usersEnv = { ...storage.users.env, BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password };
+  const usersEnv = {
+    ...storage.users.env,
+    BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+  };
   let users = await spawnService({ main: USERS_MAIN, env: usersEnv });
   const startPosts = () =>
     spawnService({ main: POSTS_MAIN, env: { ...storage.posts.env, USERS_SERVICE_URL: users.url, LOG_LEVEL: 'info' } });
@@ -192,23 +196,23 @@ describe.each(drivers)(
     });
 
     it('loses no event and applies none twice across a restart of users mid-stream', async () => {
-    const { users: u, posts: p } = await storages();
-    await using _u = u;
-    await using _p = p;
-    await using stack = await startStack({ users: u, posts: p });
-    const ids: number[] = [];
-    for (let i = 0; i < 10; i += 1) ids.push(await stack.author(`r${i}@example.com`));
-    for (const id of ids.slice(0, 5)) await stack.remove(id);
-    await stack.restartUsers();
-    const back = Date.now();
-    for (const id of ids.slice(5)) await stack.remove(id);
-    const gone = await waitUntilGone(stack.authors, ids, 5000);
-    expect(gone.size).toBe(10);
-    expect(Math.max(...gone.values()) - back).toBeLessThan(5000);
-    expect(stack.appliedEvents()).toBe(10);
-  });
+      const { users: u, posts: p } = await storages();
+      await using _u = u;
+      await using _p = p;
+      await using stack = await startStack({ users: u, posts: p });
+      const ids: number[] = [];
+      for (let i = 0; i < 10; i += 1) ids.push(await stack.author(`r${i}@example.com`));
+      for (const id of ids.slice(0, 5)) await stack.remove(id);
+      await stack.restartUsers();
+      const back = Date.now();
+      for (const id of ids.slice(5)) await stack.remove(id);
+      const gone = await waitUntilGone(stack.authors, ids, 5000);
+      expect(gone.size).toBe(10);
+      expect(Math.max(...gone.values()) - back).toBeLessThan(5000);
+      expect(stack.appliedEvents()).toBe(10);
+    });
 
-  it('loses no event and applies none twice across a kill of posts mid-stream', async () => {
+    it('loses no event and applies none twice across a kill of posts mid-stream', async () => {
       const { users: u, posts: p } = await storages();
       await using _u = u;
       await using _p = p;
