@@ -6,7 +6,7 @@
  * only when a request failed.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -220,7 +220,16 @@ async function main(): Promise<number> {
     },
   });
 
-  const serviceSecret = randomBytes(32).toString('hex');
+  // The gateway's service-credential key pair: the gateway signs with it, users trusts its public half.
+  const serviceKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const gatewayServiceKey = serviceKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const gatewayServicePublicKey = serviceKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const postsServicePublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString();
+  const usersServiceKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
   const jwtSecret = randomBytes(32).toString('hex');
   const baseEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -248,7 +257,14 @@ async function main(): Promise<number> {
       name: 'users',
       command: process.execPath,
       args: [USERS_ENTRY],
-      env: { ...baseEnv, ...dbEnv, PORT: String(usersPort), SERVICE_TOKEN_SECRET: serviceSecret },
+      env: {
+        ...baseEnv,
+        ...dbEnv,
+        PORT: String(usersPort),
+        SERVICE_PRIVATE_KEY: usersServiceKey,
+        GATEWAY_SERVICE_PUBLIC_KEY: gatewayServicePublicKey,
+        POSTS_SERVICE_PUBLIC_KEY: postsServicePublicKey,
+      },
       readyUrl: `http://127.0.0.1:${usersPort}/readyz`,
       readyTimeoutMs: 60_000,
       logFile: join(work, 'users.log'),
@@ -273,7 +289,7 @@ async function main(): Promise<number> {
         PORT: String(gatewayPort),
         USERS_SERVICE_URL: `http://127.0.0.1:${usersPort}`,
         JWT_SECRET: jwtSecret,
-        SERVICE_TOKEN_SECRET: serviceSecret,
+        SERVICE_PRIVATE_KEY: gatewayServiceKey,
         // The seed registers and the storm logs in from one IP: lift the per-IP limits.
         RATE_LIMIT_LOGIN_PER_IP: '1000000',
         RATE_LIMIT_REGISTER_PER_IP: '1000000',
@@ -310,7 +326,7 @@ async function main(): Promise<number> {
     const actorId = seed.ids[0];
     if (actorId === undefined) throw new Error('no user was seeded');
     // The same actor and live session as the access token, so (a) resolves the actor like (b) does.
-    const serviceTokens = serviceTokenSource(serviceSecret, actorClaimsOf(accessToken));
+    const serviceTokens = serviceTokenSource(serviceKeys.privateKey, actorClaimsOf(accessToken));
 
     const trpcPaths = seed.ids.map((id) => `/trpc/users.byId?input=${encodeURIComponent(JSON.stringify({ id }))}`);
     const restPaths = seed.ids.map((id) => `/api/v1/users/${id}`);

@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { SERVICE_TOKEN, ServiceTokenActorClaims, USERS_SERVICE_AUDIENCE } from '@basis/contracts';
 import jwt from 'jsonwebtoken';
 
@@ -24,18 +24,17 @@ export function actorClaimsOf(accessToken: string): ServiceTokenActorClaims & { 
 }
 
 /**
- * Mints the service credential the gateway would send to the users service: HS256 with
- * `SERVICE_TOKEN_SECRET`, `iss` 'basis-gateway', `aud` 'users', the actor's `sub`, `role` and `sid`,
+ * Mints the service credential the gateway would send to the users service: ES256 with the gateway's
+ * `SERVICE_PRIVATE_KEY`, `iss` 'gateway', `aud` 'users', the actor's `sub`, `role` and `sid`,
  * living 55 s (the verifier caps `exp - iat` at 60 s).
- * `secret` may be a KeyObject: jsonwebtoken first tries to parse a string secret as a PEM private
- * key and only falls back to an HMAC key after that fails, which costs ~0.35 ms per call here.
+ * @param privateKey the gateway's service key (the bench generates one per run)
  * @returns the compact JWT.
  * @see packages/contracts/src/service-token.ts
  */
-export function mintServiceToken(secret: string | KeyObject, actor: ServiceTokenActorClaims): string {
-  return jwt.sign({ ...actor }, secret, {
+export function mintServiceToken(privateKey: KeyObject, actor: ServiceTokenActorClaims): string {
+  return jwt.sign({ ...actor }, privateKey, {
     algorithm: SERVICE_TOKEN.algorithm,
-    issuer: SERVICE_TOKEN.issuer,
+    issuer: 'gateway',
     audience: USERS_SERVICE_AUDIENCE,
     expiresIn: LIFETIME_SECONDS,
   });
@@ -45,8 +44,7 @@ export function mintServiceToken(secret: string | KeyObject, actor: ServiceToken
  * A cached service token for long runs: `current()` re-mints once the cached token is 20 s old,
  * so a call is one clock read almost always (minting per request would bench the bench).
  */
-export function serviceTokenSource(secret: string, actor: ServiceTokenActorClaims): { current(): string } {
-  const key = createSecretKey(Buffer.from(secret));
+export function serviceTokenSource(key: KeyObject, actor: ServiceTokenActorClaims): { current(): string } {
   let token = mintServiceToken(key, actor);
   let mintedAt = Date.now();
   return {

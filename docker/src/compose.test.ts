@@ -8,7 +8,14 @@ import { parse } from 'yaml';
 import { REPO_ROOT, readRepoFile } from './repo.js';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
-const SECRETS = { JWT_SECRET: 'j'.repeat(32), SERVICE_TOKEN_SECRET: 's'.repeat(32) };
+const SECRETS = {
+  JWT_SECRET: 'j'.repeat(32),
+  GATEWAY_SERVICE_PRIVATE_KEY: 'pem',
+  USERS_SERVICE_PRIVATE_KEY: 'pem',
+  POSTS_SERVICE_PRIVATE_KEY: 'pem',
+  GATEWAY_SERVICE_PUBLIC_KEY: 'pem',
+  POSTS_SERVICE_PUBLIC_KEY: 'pem',
+};
 
 interface Service {
   image?: string;
@@ -90,7 +97,7 @@ describe('docker-compose.yml against the Compose Specification', () => {
   });
 
   it.skipIf(!hasComposeCli)('is refused by `docker compose config` when a secret is missing', () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, SERVICE_TOKEN_SECRET: SECRETS.SERVICE_TOKEN_SECRET };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...SECRETS };
     delete env.JWT_SECRET;
     const run = spawnSync('docker', ['compose', '-f', COMPOSE_FILE, 'config', '--quiet'], { encoding: 'utf8', env });
     expect(run.status).not.toBe(0);
@@ -163,10 +170,14 @@ describe('the stack in docker-compose.yml', () => {
   it('takes every secret from the environment (.env) and stops when one is missing', () => {
     const required = /^\$\{(\w+):\?[^}]+\}$/;
     expect(service('gateway').environment?.JWT_SECRET).toMatch(required);
-    expect(service('gateway').environment?.SERVICE_TOKEN_SECRET).toMatch(required);
-    expect(service('users').environment?.SERVICE_TOKEN_SECRET).toMatch(required);
-    expect(service('posts').environment?.SERVICE_TOKEN_SECRET).toMatch(required);
-    expect(required.exec(service('users').environment?.SERVICE_TOKEN_SECRET ?? '')?.[1]).toBe('SERVICE_TOKEN_SECRET');
+    for (const app of ['gateway', 'users', 'posts']) {
+      const own = service(app).environment?.SERVICE_PRIVATE_KEY ?? '';
+      expect(required.exec(own)?.[1], `${app}'s own key`).toBe(`${app.toUpperCase()}_SERVICE_PRIVATE_KEY`);
+    }
+    expect(service('users').environment?.GATEWAY_SERVICE_PUBLIC_KEY).toMatch(required);
+    expect(service('users').environment?.POSTS_SERVICE_PUBLIC_KEY).toMatch(required);
+    expect(service('posts').environment?.GATEWAY_SERVICE_PUBLIC_KEY).toMatch(required);
+    expect(service('posts').environment?.POSTS_SERVICE_PUBLIC_KEY).toBeUndefined();
   });
 
   it('preconfigures pgAdmin with the postgres server, on port 5050 of localhost only', () => {

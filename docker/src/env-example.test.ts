@@ -20,7 +20,14 @@ describe('.env.example at the root against docker-compose.yml', () => {
   });
 
   it('leaves the required secrets for each install to generate, never a shared value', () => {
-    for (const secret of ['JWT_SECRET', 'SERVICE_TOKEN_SECRET']) {
+    for (const secret of [
+      'JWT_SECRET',
+      'GATEWAY_SERVICE_PRIVATE_KEY',
+      'USERS_SERVICE_PRIVATE_KEY',
+      'POSTS_SERVICE_PRIVATE_KEY',
+      'GATEWAY_SERVICE_PUBLIC_KEY',
+      'POSTS_SERVICE_PUBLIC_KEY',
+    ]) {
       expect(COMPOSE).toContain(`\${${secret}:?`);
       expect(EXAMPLE).not.toMatch(new RegExp(`^${secret}=`, 'm'));
     }

@@ -5,7 +5,8 @@ import { main as restExample } from '../src/rest.js';
 import { main as trpcExample } from '../src/trpc.js';
 import { freePort, type ServiceProcess, startService, waitForOk, waitForUpstream } from './stack.js';
 
-const SECRETS = { JWT_SECRET: 'examples-test-jwt-secret-0123456789abcdef', SERVICE_TOKEN_SECRET: 's'.repeat(40) };
+/** The JWT secret; service credentials use the development keys (NODE_ENV is not production here). */
+const SECRETS = { JWT_SECRET: 'examples-test-jwt-secret-0123456789abcdef' };
 const PASSWORD = 'correct horse battery staple';
 /** Access-token lifetime of the second gateway, in seconds: short enough to wait out. */
 const SHORT_TTL = 1;

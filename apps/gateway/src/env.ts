@@ -1,3 +1,4 @@
+import { CredentialKeyError, loadServiceCredentials, type ServiceCredentials } from '@basis/service-kit/credentials';
 import { z } from 'zod';
 import { JWT_ALGORITHMS, loadSigningKeys, SigningKeyError } from './auth/signing-keys.js';
 import { services } from './services.js';
@@ -6,7 +7,6 @@ import { serviceUrlVariable } from './upstream/service.js';
 /** Development-only secrets: used when a secret is unset outside production, with a warning. */
 export const DEV_SECRETS = {
   JWT_SECRET: 'basis-development-jwt-secret-do-not-use-in-production',
-  SERVICE_TOKEN_SECRET: 'basis-development-service-token-secret-do-not-use',
 } as const;
 
 /** Shortest secret accepted in production, in bytes (HS256 wants at least its 256-bit output size). */
@@ -80,7 +80,11 @@ export const EnvSchema = z.object({
   REFRESH_TOKEN_TTL: positiveInt.default(1_209_600),
   /** Per-call upstream timeout in milliseconds. */
   UPSTREAM_TIMEOUT_MS: positiveInt.default(5000),
-  SERVICE_TOKEN_SECRET: z.string().optional(),
+  /**
+   * The gateway's own ES256 private key (PEM): it signs the service credential of every upstream call
+   * (`iss` gateway); each service holds the public key as `GATEWAY_SERVICE_PUBLIC_KEY`.
+   */
+  SERVICE_PRIVATE_KEY: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Comma-separated list of allowed CORS origins; empty disables CORS. */
   CORS_ORIGINS: z
@@ -103,8 +107,12 @@ export const EnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(500),
 });
 
-/** The parsed gateway configuration; secrets are always present after {@link parseEnv}. */
-export type Env = Omit<z.output<typeof EnvSchema>, SecretName> & Record<SecretName, string>;
+/** The gateway's identity: the `iss` of every service credential it mints. */
+export const GATEWAY_IDENTITY = 'gateway';
+
+/** The parsed gateway configuration; secrets are always present after {@link parseEnv}, the service key as KeyObjects. */
+export type Env = Omit<z.output<typeof EnvSchema>, SecretName | 'SERVICE_PRIVATE_KEY'> &
+  Record<SecretName, string> & { SERVICE_CREDENTIALS: ServiceCredentials };
 
 /** Thrown by {@link parseEnv} when a variable is invalid; the message names every bad variable. */
 export class EnvError extends Error {
@@ -152,8 +160,24 @@ export function parseEnv(source: Record<string, string | undefined>): { env: Env
     }
   }
   problems.push(...signingKeyProblems(parsed, warnings));
-  if (problems.length > 0) throw new EnvError(`Invalid gateway environment:\n  ${problems.join('\n  ')}`);
-  return { env: { ...parsed, ...secrets }, warnings };
+  const { SERVICE_PRIVATE_KEY: privateKey, ...rest } = parsed;
+  let credentials: ServiceCredentials | undefined;
+  try {
+    const loaded = loadServiceCredentials({
+      identity: GATEWAY_IDENTITY,
+      production: parsed.NODE_ENV === 'production',
+      privateKey,
+      callerKeys: {},
+    });
+    credentials = loaded.credentials;
+    warnings.push(...loaded.warnings);
+  } catch (error) {
+    if (!(error instanceof CredentialKeyError)) throw error;
+    problems.push(`${error.variable}: ${error.message}`);
+  }
+  if (problems.length > 0 || !credentials)
+    throw new EnvError(`Invalid gateway environment:\n  ${problems.join('\n  ')}`);
+  return { env: { ...rest, ...secrets, SERVICE_CREDENTIALS: credentials }, warnings };
 }
 
 /**

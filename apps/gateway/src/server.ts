@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { usersInternalContract } from '@basis/contracts';
+import { createCredentialMinter } from '@basis/service-kit/credentials';
 import helmet from '@fastify/helmet';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import Fastify, {
@@ -120,7 +121,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     services,
     urls: serviceUrls(env),
     defaultTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
-    serviceTokenSecret: env.SERVICE_TOKEN_SECRET,
+    minter: createCredentialMinter(env.SERVICE_CREDENTIALS),
     ...(options.breaker ? { breaker: options.breaker } : {}),
     ...(options.upstreamTimeoutsMs ? { timeoutsMs: options.upstreamTimeoutsMs } : {}),
     onOutcome: metrics.observeUpstream,

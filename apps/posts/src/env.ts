@@ -1,32 +1,36 @@
 import {
-  DEV_SERVICE_TOKEN_SECRET,
   databaseEnv,
   parseEnvWith,
-  requireProductionSecrets,
   serverEnv,
-  serviceTokenEnv,
+  serviceCredentialEnv,
   withDefault,
-  withDevelopmentSecrets,
+  withServiceCredentials,
 } from '@basis/service-kit/env';
 import { z } from 'zod';
 
+/** This service's identity: the `aud` its callers name, the `iss` of the credentials it mints. */
+export const IDENTITY = 'posts';
+
+/** Who may call posts: the gateway. */
+const CALLERS = ['gateway'] as const;
+
 /**
- * The posts service's environment, as SPEC.md lists it: the kit's fragments plus `USERS_SERVICE_URL`
- * (where posts will read user events from). `PGLITE_DATA_DIR` is resolved against the process cwd,
+ * The posts service's environment, as SPEC.md lists it: the kit's fragments (`DATABASE_URL` among them: unset
+ * means PGlite) plus `USERS_SERVICE_URL`
+ * (where posts reads user events from). `PGLITE_DATA_DIR` is resolved against the process cwd,
  * `apps/posts` under `npm run dev|start -w apps/posts`, so the default lands in `apps/posts/.data/posts`.
  */
 export const PostsEnv = z
   .object({
     ...serverEnv({ port: 8003 }),
     ...databaseEnv({ pgliteDataDir: '.data/posts' }),
-    ...serviceTokenEnv(),
+    ...serviceCredentialEnv(CALLERS),
     USERS_SERVICE_URL: withDefault(
       z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
       'http://127.0.0.1:8002',
     ),
   })
-  .superRefine(requireProductionSecrets(['SERVICE_TOKEN_SECRET']))
-  .transform(withDevelopmentSecrets({ SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET }));
+  .transform(withServiceCredentials(IDENTITY, CALLERS));
 
 /** The parsed environment. */
 export type PostsEnv = z.output<typeof PostsEnv>;

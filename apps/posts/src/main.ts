@@ -1,12 +1,16 @@
 import { runService } from '@basis/service-kit';
+import { createCredentialMinter } from '@basis/service-kit/credentials';
 import { openDatabase } from './db/client.js';
 import { loadEnv } from './env.js';
+import { startUserEventsPoller } from './events/poller.js';
+import { UserEventsConsumer } from './repositories/user-events.js';
 import { buildServer } from './server.js';
 
 /**
  * Starts the posts service: parses the environment (exit 1 with one line naming a bad variable),
- * opens and migrates its database, listens, and on SIGTERM/SIGINT stops accepting, finishes in-flight
- * calls, closes the database and exits 0 (the kit's `runService`).
+ * opens and migrates its database, starts consuming user events from `USERS_SERVICE_URL`, listens, and
+ * on SIGTERM/SIGINT stops accepting, finishes in-flight calls, stops the consumer, closes the database
+ * and exits 0 (the kit's `runService`).
  */
 runService('posts', async () => {
   const env = loadEnv();
@@ -14,5 +18,15 @@ runService('posts', async () => {
   const app = await buildServer({ env, db });
   for (const warning of env.warnings) app.log.warn(warning);
   app.log.info({ driver: db.driver }, 'database ready');
-  return { app, port: env.PORT, host: env.HOST, close: db.close, drainMs: env.SHUTDOWN_DRAIN_MS };
+  const poller = startUserEventsPoller({
+    usersUrl: env.USERS_SERVICE_URL,
+    minter: createCredentialMinter(env.SERVICE_CREDENTIALS),
+    consumer: new UserEventsConsumer(db.db),
+    log: app.log,
+  });
+  const close = async () => {
+    await poller.stop();
+    await db.close();
+  };
+  return { app, port: env.PORT, host: env.HOST, close, drainMs: env.SHUTDOWN_DRAIN_MS };
 });

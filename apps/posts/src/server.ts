@@ -6,9 +6,6 @@ import { PostsRepository } from './repositories/posts.js';
 import { appRouter } from './router.js';
 import type { RequestContext } from './trpc.js';
 
-/** The `aud` the posts service's credential must name. */
-export const POSTS_AUDIENCE = 'posts';
-
 /** What the server needs: its configuration and an open, migrated database. */
 export interface ServerOptions {
   env: PostsEnv;
@@ -28,7 +25,6 @@ export async function buildServer({ env, db, logStream }: ServerOptions): Promis
   const posts = new PostsRepository(db.db);
   return buildServiceServer({
     env,
-    audience: POSTS_AUDIENCE,
     router: appRouter,
     createContext: (base): RequestContext => ({ ...base, posts }),
     ready: db.ping,

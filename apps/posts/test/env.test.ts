@@ -1,9 +1,10 @@
-import { DEV_SERVICE_TOKEN_SECRET, EnvError } from '@basis/service-kit/env';
+import { generateKeyPairSync } from 'node:crypto';
+import { EnvError } from '@basis/service-kit/env';
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env.js';
 
 describe('parseEnv', () => {
-  it('applies the defaults of SPEC.md and the development secret with a warning', () => {
+  it('applies the defaults of SPEC.md and the development keys with a warning each', () => {
     const env = parseEnv({});
     expect(env).toMatchObject({
       NODE_ENV: 'development',
@@ -12,20 +13,24 @@ describe('parseEnv', () => {
       PGLITE_DATA_DIR: '.data/posts',
       USERS_SERVICE_URL: 'http://127.0.0.1:8002',
       LOG_LEVEL: 'info',
-      SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET,
     });
     expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.SERVICE_CREDENTIALS.identity).toBe('posts');
+    expect([...env.SERVICE_CREDENTIALS.callerKeys.keys()]).toEqual(['gateway']);
     expect(env.warnings).toEqual([
-      'SERVICE_TOKEN_SECRET is not set: using the development secret (refused when NODE_ENV=production)',
+      'SERVICE_PRIVATE_KEY is not set: using the fixed development key (refused when NODE_ENV=production)',
+      'GATEWAY_SERVICE_PUBLIC_KEY is not set: using the fixed development key (refused when NODE_ENV=production)',
     ]);
   });
 
-  it('names SERVICE_TOKEN_SECRET when production has none or a short one', () => {
-    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/SERVICE_TOKEN_SECRET/);
-    expect(() => parseEnv({ NODE_ENV: 'production', SERVICE_TOKEN_SECRET: 'x'.repeat(31) })).toThrow(
-      /SERVICE_TOKEN_SECRET/,
-    );
-    expect(parseEnv({ NODE_ENV: 'production', SERVICE_TOKEN_SECRET: 'x'.repeat(32) }).warnings).toEqual([]);
+  it('names each missing key variable in production, and takes a full set without warning', () => {
+    const pair = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const own = pair().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const gateway = pair().publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/SERVICE_PRIVATE_KEY/);
+    expect(() => parseEnv({ NODE_ENV: 'production', SERVICE_PRIVATE_KEY: own })).toThrow(/GATEWAY_SERVICE_PUBLIC_KEY/);
+    const env = parseEnv({ NODE_ENV: 'production', SERVICE_PRIVATE_KEY: own, GATEWAY_SERVICE_PUBLIC_KEY: gateway });
+    expect(env.warnings).toEqual([]);
   });
 
   it.each([

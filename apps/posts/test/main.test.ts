@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { mintServiceToken, spawnService, TEST_SERVICE_TOKEN_SECRET } from '@basis/service-kit/test';
+import { mintServiceToken, spawnService } from '@basis/service-kit/test';
 import { describe, expect, it } from 'vitest';
 
 /** `src/main.ts` under tsx, so the test needs no build of this app (turbo builds only its dependencies first). */
@@ -15,7 +15,6 @@ describe('the posts service process (src/main.ts)', { timeout: 60_000 }, () => {
       main: MAIN,
       nodeArgs: ['--import', 'tsx'],
       cwd: APP_DIR,
-      env: { SERVICE_TOKEN_SECRET: TEST_SERVICE_TOKEN_SECRET },
       timeoutMs: STARTUP_MS,
     });
     const token = mintServiceToken('posts', { id: 7, role: 'user' });

@@ -1,3 +1,4 @@
+import { developmentPrivateKey } from '@basis/service-kit/credentials';
 import { mintServiceToken } from '@basis/service-kit/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
@@ -19,8 +20,12 @@ describe('the service credential of posts', () => {
     ['no Authorization header', undefined],
     ['a credential for users (another audience)', `Bearer ${mintServiceToken('users', null)}`],
     [
-      'a credential signed with another secret',
-      `Bearer ${mintServiceToken('posts', null, { secret: 'x'.repeat(40) })}`,
+      "a credential signed by users' key that names gateway",
+      `Bearer ${mintServiceToken('posts', null, { privateKey: developmentPrivateKey('users') })}`,
+    ],
+    [
+      'a credential of users, a caller posts does not know',
+      `Bearer ${mintServiceToken('posts', null, { issuer: 'users' })}`,
     ],
   ])(
     'answers 401 SERVICE_TOKEN_REJECTED with WWW-Authenticate to %s, even on a public read',

@@ -1,19 +1,24 @@
 import { Email, Password } from '@basis/contracts';
 import {
-  DEV_SERVICE_TOKEN_SECRET,
   databaseEnv,
   optional,
   parseEnvWith,
-  requireProductionSecrets,
   serverEnv,
-  serviceTokenEnv,
+  serviceCredentialEnv,
   withDefault,
-  withDevelopmentSecrets,
+  withServiceCredentials,
 } from '@basis/service-kit/env';
 import { z } from 'zod';
 
+/** This service's identity: the `aud` its callers name, the `iss` of the credentials it mints. */
+export const IDENTITY = 'users';
+
+/** Who may call users at all (each procedure's `callers` narrows it): the gateway, and posts for the event feed. */
+const CALLERS = ['gateway', 'posts'] as const;
+
 /**
- * The users service's environment, as SPEC.md lists it: the kit's fragments plus the bootstrap admin.
+ * The users service's environment, as SPEC.md lists it: the kit's fragments (`DATABASE_URL` among them: unset
+ * means PGlite) plus the bootstrap admin.
  * Values are strings from `process.env`, coerced and defaulted here; `PGLITE_DATA_DIR` is resolved
  * against the process cwd, which is `apps/users` under `npm run dev|start -w apps/users`, so the
  * default lands in `apps/users/.data/users`.
@@ -22,7 +27,7 @@ export const UsersEnv = z
   .object({
     ...serverEnv({ port: 8002 }),
     ...databaseEnv({ pgliteDataDir: '.data/users' }),
-    ...serviceTokenEnv(),
+    ...serviceCredentialEnv(CALLERS),
     BOOTSTRAP_ADMIN_EMAIL: optional(Email),
     BOOTSTRAP_ADMIN_PASSWORD: optional(Password),
     /** How long a used refresh token may still be rotated by a concurrent refresh (seconds, 0 = never). */
@@ -38,8 +43,7 @@ export const UsersEnv = z
       });
     }
   })
-  .superRefine(requireProductionSecrets(['SERVICE_TOKEN_SECRET']))
-  .transform(withDevelopmentSecrets({ SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET }));
+  .transform(withServiceCredentials(IDENTITY, CALLERS));
 
 /** The parsed environment. */
 export type UsersEnv = z.output<typeof UsersEnv>;

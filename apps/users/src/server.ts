@@ -3,12 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from './db/client.js';
 import type { UsersEnv } from './env.js';
 import { SessionsRepository } from './repositories/sessions.js';
+import { UserEventsRepository } from './repositories/user-events.js';
 import { UsersRepository } from './repositories/users.js';
 import { appRouter } from './router.js';
 import type { RequestContext } from './trpc.js';
-
-/** The `aud` the users service's credential must name. */
-export const USERS_AUDIENCE = 'users';
 
 /** What the server needs: its configuration and an open, migrated database. */
 export interface ServerOptions {
@@ -28,11 +26,11 @@ export interface ServerOptions {
 export async function buildServer({ env, db, logStream }: ServerOptions): Promise<FastifyInstance> {
   const users = new UsersRepository(db.db);
   const sessions = new SessionsRepository(db.db, env.REFRESH_REUSE_INTERVAL_SECONDS * 1000);
+  const events = new UserEventsRepository(db.db);
   return buildServiceServer({
     env,
-    audience: USERS_AUDIENCE,
     router: appRouter,
-    createContext: (base): RequestContext => ({ ...base, users, sessions }),
+    createContext: (base): RequestContext => ({ ...base, users, sessions, events }),
     ready: db.ping,
     logStream,
   });

@@ -3,12 +3,14 @@ import { type Implemented, initService, type ResolverContext, type ServiceContex
 import { TRPCError } from '@trpc/server';
 import { EMAIL_TAKEN } from './errors.js';
 import type { SessionsRepository } from './repositories/sessions.js';
+import type { UserEventsRepository } from './repositories/user-events.js';
 import type { UsersRepository } from './repositories/users.js';
 
 /** What each request brings: the kit's context (claimed actor, request id, logger) and the data access. */
 export interface RequestContext extends ServiceContext {
   users: UsersRepository;
   sessions: SessionsRepository;
+  events: UserEventsRepository;
 }
 
 /** What every resolver gets: the request context plus the actor as the database has them now. */

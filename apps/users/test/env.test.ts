@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DEV_SERVICE_TOKEN_SECRET, EnvError } from '@basis/service-kit/env';
+import { EnvError } from '@basis/service-kit/env';
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env.js';
 
@@ -14,7 +15,7 @@ function readDotenv(path: URL): Record<string, string> {
 }
 
 describe('parseEnv', () => {
-  it('applies the defaults of SPEC.md and the development secret with a warning', () => {
+  it('applies the defaults of SPEC.md and the development keys with a warning each', () => {
     const env = parseEnv({});
     expect(env).toMatchObject({
       NODE_ENV: 'development',
@@ -22,10 +23,15 @@ describe('parseEnv', () => {
       HOST: '0.0.0.0',
       PGLITE_DATA_DIR: '.data/users',
       LOG_LEVEL: 'info',
-      SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET,
     });
     expect(env.DATABASE_URL).toBeUndefined();
-    expect(env.warnings).toHaveLength(1);
+    expect(env.SERVICE_CREDENTIALS.identity).toBe('users');
+    expect([...env.SERVICE_CREDENTIALS.callerKeys.keys()]).toEqual(['gateway', 'posts']);
+    expect(env.warnings.map((warning) => warning.split(' ')[0])).toEqual([
+      'SERVICE_PRIVATE_KEY',
+      'GATEWAY_SERVICE_PUBLIC_KEY',
+      'POSTS_SERVICE_PUBLIC_KEY',
+    ]);
   });
 
   it('accepts .env.example as it is committed', () => {
@@ -33,12 +39,21 @@ describe('parseEnv', () => {
     expect(env.PORT).toBe(8002);
   });
 
-  it('names SERVICE_TOKEN_SECRET when production has none or a short one', () => {
-    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/SERVICE_TOKEN_SECRET/);
-    expect(() => parseEnv({ NODE_ENV: 'production', SERVICE_TOKEN_SECRET: 'x'.repeat(31) })).toThrow(
-      /SERVICE_TOKEN_SECRET/,
-    );
-    const env = parseEnv({ NODE_ENV: 'production', SERVICE_TOKEN_SECRET: 'x'.repeat(32) });
+  it('names each missing key variable in production, and takes a full set without warning', () => {
+    const pair = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const own = pair().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const publicPem = () => pair().publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/SERVICE_PRIVATE_KEY/);
+    expect(() => parseEnv({ NODE_ENV: 'production', SERVICE_PRIVATE_KEY: own })).toThrow(/GATEWAY_SERVICE_PUBLIC_KEY/);
+    expect(() =>
+      parseEnv({ NODE_ENV: 'production', SERVICE_PRIVATE_KEY: own, GATEWAY_SERVICE_PUBLIC_KEY: publicPem() }),
+    ).toThrow(/POSTS_SERVICE_PUBLIC_KEY/);
+    const env = parseEnv({
+      NODE_ENV: 'production',
+      SERVICE_PRIVATE_KEY: own,
+      GATEWAY_SERVICE_PUBLIC_KEY: publicPem(),
+      POSTS_SERVICE_PUBLIC_KEY: publicPem(),
+    });
     expect(env.warnings).toEqual([]);
   });
 

@@ -3,6 +3,7 @@ import {
   type UsersContract,
   type UsersInternalContract,
   usersContract,
+  usersEventsContract,
   usersInternalContract,
 } from '@basis/contracts';
 import type { AnyTRPCProcedure, inferProcedureOutput, inferRouterInputs, inferRouterOutputs } from '@trpc/server';
@@ -32,16 +33,24 @@ type RouterMatchesContracts = [
 ];
 
 describe('the router', () => {
-  it('serves exactly the users and internal contracts, each procedure with the contract’s kind', () => {
+  it('serves exactly the users, internal and events contracts, each procedure with the contract’s kind and allow-list', () => {
     // At runtime tRPC keeps nested routers' procedures flat, keyed by their dotted path.
     const procedures: [string, unknown][] = Object.entries(appRouter._def.procedures);
     const expected = [
       ...Object.entries(usersContract).map(([name, entry]) => [`users.${name}`, entry.type]),
       ...Object.entries(usersInternalContract).map(([name, entry]) => [`internal.${name}`, entry.type]),
+      ...Object.entries(usersEventsContract).map(([name, entry]) => [`events.${name}`, entry.type]),
     ].sort();
     const served = procedures
       .map(([path, procedure]) => [path, (procedure as { _def: { type: string } })._def.type])
       .sort();
+    const callers = (path: string) =>
+      (appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { callers?: readonly string[] } } }>)[
+        path
+      ]?._def.meta?.callers;
+    expect(callers('internal.createSession')).toEqual(['gateway']);
+    expect(callers('users.list')).toEqual(['gateway']);
+    expect(callers('events.feed')).toEqual(['posts']);
     expect(served).toEqual(expected);
   });
 

@@ -118,6 +118,11 @@ export interface ProcedureContract<TInput extends z.ZodType = z.ZodType, TOutput
   output: TOutput;
   rest?: RestRoute;
   /**
+   * The callers (service-credential `iss`) the service answers for this procedure, checked before its
+   * input is parsed; any other valid caller gets 403. Default `DEFAULT_CALLERS`: `['gateway']`.
+   */
+  callers?: readonly string[];
+  /**
    * Set on a gateway-owned procedure composed of others: the gateway calls every part in
    * parallel and answers `{ [part]: value | null, partial: string[] }` (see {@link CompositionPart}).
    */

@@ -21,6 +21,12 @@ export {
   type ProfilesContract,
   profilesContract,
 } from './procedures/profiles.js';
+export {
+  MAX_USER_EVENTS_PAGE,
+  UserEvent,
+  type UsersEventsContract,
+  usersEventsContract,
+} from './procedures/user-events.js';
 export { type UsersContract, usersContract } from './procedures/users.js';
 export { type UsersInternalContract, usersInternalContract } from './procedures/users-internal.js';
 export * from './schemas/auth.js';
@@ -28,6 +34,8 @@ export * from './schemas/error.js';
 export * from './schemas/post.js';
 export * from './schemas/user.js';
 export {
+  CALLER_NOT_ALLOWED,
+  DEFAULT_CALLERS,
   REQUEST_ID_HEADER,
   SERVICE_TOKEN,
   SERVICE_TOKEN_REJECTED,

@@ -1,27 +1,37 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  DEV_SERVICE_TOKEN_SECRET,
-  databaseEnv,
-  EnvError,
-  parseEnvWith,
-  requireProductionSecrets,
-  serverEnv,
-  serviceTokenEnv,
-  withDevelopmentSecrets,
-} from './env.js';
+import { developmentPrivateKey, developmentPublicKey } from './credentials/keys.js';
+import { databaseEnv, parseEnvWith, serverEnv, serviceCredentialEnv, withServiceCredentials } from './env.js';
 
 /** A service schema composed from the fragments, as each app's src/env.ts does. */
 const ExampleEnv = z
-  .object({ ...serverEnv({ port: 8009 }), ...databaseEnv({ pgliteDataDir: '.data/example' }), ...serviceTokenEnv() })
-  .superRefine(requireProductionSecrets(['SERVICE_TOKEN_SECRET']))
-  .transform(withDevelopmentSecrets({ SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET }));
+  .object({
+    ...serverEnv({ port: 8009 }),
+    ...databaseEnv({ pgliteDataDir: '.data/example' }),
+    ...serviceCredentialEnv(['gateway']),
+  })
+  .transform(withServiceCredentials('example', ['gateway']));
+
+const pem = () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+};
+const devPem = (identity: string, kind: 'private' | 'public') =>
+  (kind === 'private'
+    ? developmentPrivateKey(identity).export({ type: 'pkcs8', format: 'pem' })
+    : developmentPublicKey(identity).export({ type: 'spki', format: 'pem' })
+  ).toString();
 
 const parse = (source: Record<string, string | undefined>) => parseEnvWith(ExampleEnv, source);
 
 describe('the env fragments', () => {
-  it('default every variable, the secret to the development one with a warning', () => {
-    expect(parse({})).toEqual({
+  it('default every variable, the keys to the development ones with a warning for each', () => {
+    const env = parse({});
+    expect(env).toMatchObject({
       NODE_ENV: 'development',
       PORT: 8009,
       HOST: '0.0.0.0',
@@ -29,17 +39,22 @@ describe('the env fragments', () => {
       SHUTDOWN_DRAIN_MS: 500,
       DATABASE_URL: undefined,
       PGLITE_DATA_DIR: '.data/example',
-      SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET,
-      warnings: ['SERVICE_TOKEN_SECRET is not set: using the development secret (refused when NODE_ENV=production)'],
+      warnings: [
+        'SERVICE_PRIVATE_KEY is not set: using the fixed development key (refused when NODE_ENV=production)',
+        'GATEWAY_SERVICE_PUBLIC_KEY is not set: using the fixed development key (refused when NODE_ENV=production)',
+      ],
     });
+    expect(env.SERVICE_CREDENTIALS.identity).toBe('example');
+    expect(env.SERVICE_CREDENTIALS.privateKey.equals(developmentPrivateKey('example'))).toBe(true);
+    expect(env.SERVICE_CREDENTIALS.callerKeys.get('gateway')?.equals(developmentPublicKey('gateway'))).toBe(true);
+    expect(Object.keys(env)).not.toContain('SERVICE_PRIVATE_KEY');
   });
 
   it('read an empty value as unset, and coerce PORT', () => {
-    expect(parse({ PORT: '', HOST: '', DATABASE_URL: '', SERVICE_TOKEN_SECRET: '' })).toMatchObject({
+    expect(parse({ PORT: '', HOST: '', DATABASE_URL: '', SERVICE_PRIVATE_KEY: '' })).toMatchObject({
       PORT: 8009,
       HOST: '0.0.0.0',
       DATABASE_URL: undefined,
-      SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET,
     });
     expect(parse({ PORT: '0', DATABASE_URL: 'postgresql://u@h/db' })).toMatchObject({
       PORT: 0,
@@ -47,13 +62,46 @@ describe('the env fragments', () => {
     });
   });
 
-  it('refuse a missing or short secret in production, and keep a long one without warning', () => {
+  it('refuse a missing key in production, naming its variable', () => {
     expect(() => parse({ NODE_ENV: 'production' })).toThrow(
-      'Invalid environment: SERVICE_TOKEN_SECRET: must be set to at least 32 bytes in production',
+      'Invalid environment: SERVICE_PRIVATE_KEY: required when NODE_ENV=production',
     );
-    expect(() => parse({ NODE_ENV: 'production', SERVICE_TOKEN_SECRET: 'é'.repeat(15) })).toThrow(EnvError);
-    const env = parse({ NODE_ENV: 'production', SERVICE_TOKEN_SECRET: 'é'.repeat(16) });
-    expect([env.SERVICE_TOKEN_SECRET, env.warnings]).toEqual(['é'.repeat(16), []]);
+    expect(() => parse({ NODE_ENV: 'production', SERVICE_PRIVATE_KEY: pem().privateKey })).toThrow(
+      'Invalid environment: GATEWAY_SERVICE_PUBLIC_KEY: required when NODE_ENV=production',
+    );
+  });
+
+  it("refuse a development key in production, own or a caller's", () => {
+    const own = pem().privateKey;
+    const gateway = pem().publicKey;
+    expect(() =>
+      parse({
+        NODE_ENV: 'production',
+        SERVICE_PRIVATE_KEY: devPem('example', 'private'),
+        GATEWAY_SERVICE_PUBLIC_KEY: gateway,
+      }),
+    ).toThrow('Invalid environment: SERVICE_PRIVATE_KEY: the development key cannot be used in production');
+    expect(() =>
+      parse({
+        NODE_ENV: 'production',
+        SERVICE_PRIVATE_KEY: own,
+        GATEWAY_SERVICE_PUBLIC_KEY: devPem('gateway', 'public'),
+      }),
+    ).toThrow('Invalid environment: GATEWAY_SERVICE_PUBLIC_KEY: the development key cannot be used in production');
+    const env = parse({ NODE_ENV: 'production', SERVICE_PRIVATE_KEY: own, GATEWAY_SERVICE_PUBLIC_KEY: gateway });
+    expect(env.warnings).toEqual([]);
+  });
+
+  it('refuse a key that is not PEM or not P-256, and read one-line PEMs with \\n', () => {
+    expect(() => parse({ SERVICE_PRIVATE_KEY: 'not a key' })).toThrow(
+      'Invalid environment: SERVICE_PRIVATE_KEY: is not a PEM private key',
+    );
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+    expect(() => parse({ SERVICE_PRIVATE_KEY: rsa.toString() })).toThrow(
+      'Invalid environment: SERVICE_PRIVATE_KEY: must be an EC P-256 key (ES256)',
+    );
+    const oneLine = pem().publicKey.trim().replace(/\n/g, '\\n');
+    expect(parse({ GATEWAY_SERVICE_PUBLIC_KEY: oneLine }).warnings).toHaveLength(1);
   });
 
   it.each([

@@ -1,17 +1,22 @@
 import { z } from 'zod';
+import {
+  CredentialKeyError,
+  loadServiceCredentials,
+  PRIVATE_KEY_VARIABLE,
+  publicKeyVariable,
+  type ServiceCredentials,
+} from './credentials/keys.js';
+
+export type { ServiceCredentials };
+
+/** The key variables {@link withServiceCredentials} replaces with `SERVICE_CREDENTIALS`. */
+type KeyVariable = 'SERVICE_PRIVATE_KEY' | `${string}_SERVICE_PUBLIC_KEY`;
 
 /**
  * Environment fragments every service composes into its own `env.ts` schema, in the manner of
  * create-t3-turbo's `extends: [authEnv()]`: spread the shapes into one `z.object`, add the service's own
- * variables, then `.superRefine(requireProductionSecrets(…))` and `.transform(withDevelopmentSecrets(…))`.
- * Only zod: safe to import from any app, the gateway included.
+ * variables, then `.transform(withServiceCredentials(…))`. Only zod and node:crypto.
  */
-
-/** The development service-token secret, shared with the gateway's default so `npm run dev` works with no setup. Refused in production. */
-export const DEV_SERVICE_TOKEN_SECRET = 'basis-development-service-token-secret-do-not-use';
-
-/** Minimum secret length in production, in bytes (HS256 wants a key at least as long as its hash). */
-export const MIN_SECRET_BYTES = 32;
 
 /** pino levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -67,51 +72,52 @@ export function databaseEnv(defaults: { pgliteDataDir: string }) {
   };
 }
 
-/** `SERVICE_TOKEN_SECRET`: optional here; see {@link requireProductionSecrets} and {@link withDevelopmentSecrets}. */
-export function serviceTokenEnv() {
-  return { SERVICE_TOKEN_SECRET: optional(z.string()) };
-}
-
 /**
- * A `.superRefine` step: with `NODE_ENV=production`, every named secret must be set to at least
- * {@link MIN_SECRET_BYTES} bytes (an issue naming the variable otherwise).
- * @param names the secret variables, e.g. `['SERVICE_TOKEN_SECRET']`
+ * The key variables of a service's credentials (SPEC: Internal trust): `SERVICE_PRIVATE_KEY` (its own
+ * ES256 private key, PEM) and one `<CALLER>_SERVICE_PUBLIC_KEY` per caller it answers (PEM), all
+ * optional here; {@link withServiceCredentials} turns them into keys.
+ * @param callers the identities whose credentials this service accepts, e.g. `['gateway', 'posts']`
  */
-export function requireProductionSecrets<const N extends string>(names: readonly N[]) {
-  return (env: { NODE_ENV: string } & { [K in N]?: string | undefined }, ctx: z.RefinementCtx): void => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const name of names) {
-      const secret = env[name];
-      if (secret === undefined || Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: `must be set to at least ${MIN_SECRET_BYTES} bytes in production`,
-        });
-      }
-    }
+export function serviceCredentialEnv<const C extends string>(callers: readonly C[]) {
+  const shape: Record<string, ReturnType<typeof optional<z.ZodString>>> = {
+    [PRIVATE_KEY_VARIABLE]: optional(z.string()),
+  };
+  for (const caller of callers) shape[publicKeyVariable(caller)] = optional(z.string());
+  return shape as { SERVICE_PRIVATE_KEY: ReturnType<typeof optional<z.ZodString>> } & {
+    [K in C as `${Uppercase<K>}_SERVICE_PUBLIC_KEY`]: ReturnType<typeof optional<z.ZodString>>;
   };
 }
 
 /**
- * A `.transform` step: fills each unset secret with its development value and lists a warning for each
- * (to log once the logger exists). Production never gets here with a secret unset.
- * @param fallbacks secret name → development value, e.g. `{ SERVICE_TOKEN_SECRET: DEV_SERVICE_TOKEN_SECRET }`
- * @returns a function from the refined environment to the same with the secrets as strings and `warnings: string[]`
+ * A `.transform` step after {@link serviceCredentialEnv}: makes the KeyObjects once
+ * (`loadServiceCredentials`) and replaces the key variables with `SERVICE_CREDENTIALS`. Unset keys
+ * outside production are the identity's development keys, each with a line in `warnings`; with
+ * `NODE_ENV=production` a missing, unparsable or development key is an issue naming its variable.
+ * @param identity this service's identity (`users`, `posts`): its credentials' `iss` and its `aud`
+ * @param callers the same list as given to {@link serviceCredentialEnv}
+ * @returns a transform from the parsed environment to the same with `SERVICE_CREDENTIALS` and `warnings: string[]`
  */
-export function withDevelopmentSecrets<const F extends Record<string, string>>(fallbacks: F) {
-  return <E extends { [K in keyof F]?: string | undefined }>(
+export function withServiceCredentials(identity: string, callers: readonly string[]) {
+  return <E extends { NODE_ENV: string; SERVICE_PRIVATE_KEY?: string | undefined }>(
     env: E,
-  ): Omit<E, keyof F> & { [K in keyof F]: string } & { warnings: string[] } => {
-    const warnings: string[] = [];
-    const filled: Record<string, unknown> = { ...env };
-    for (const [name, fallback] of Object.entries(fallbacks)) {
-      if (filled[name] === undefined) {
-        filled[name] = fallback;
-        warnings.push(`${name} is not set: using the development secret (refused when NODE_ENV=production)`);
-      }
+    ctx: z.RefinementCtx,
+  ): Omit<E, KeyVariable> & { SERVICE_CREDENTIALS: ServiceCredentials; warnings: string[] } => {
+    const values = env as unknown as Record<string, string | undefined>;
+    try {
+      const { credentials, warnings } = loadServiceCredentials({
+        identity,
+        production: env.NODE_ENV === 'production',
+        privateKey: env.SERVICE_PRIVATE_KEY,
+        callerKeys: Object.fromEntries(callers.map((caller) => [caller, values[publicKeyVariable(caller)]])),
+      });
+      const rest: Record<string, unknown> = { ...env };
+      for (const name of [PRIVATE_KEY_VARIABLE, ...callers.map(publicKeyVariable)]) delete rest[name];
+      return { ...(rest as Omit<E, KeyVariable>), SERVICE_CREDENTIALS: credentials, warnings };
+    } catch (error) {
+      if (!(error instanceof CredentialKeyError)) throw error;
+      ctx.addIssue({ code: 'custom', path: [error.variable], message: error.message });
+      return z.NEVER;
     }
-    return { ...(filled as Omit<E, keyof F> & { [K in keyof F]: string }), warnings };
   };
 }
 

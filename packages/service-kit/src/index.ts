@@ -4,16 +4,11 @@
  */
 
 export {
-  CLOCK_TOLERANCE_SECONDS,
-  ServiceTokenError,
-  serviceTokenKey,
-  verifyServiceToken,
-} from './auth/service-token.js';
-export {
-  actorOf,
+  credentialOf,
   INVALID_SERVICE_TOKEN,
-  requireServiceToken,
-} from './auth/service-token-hook.js';
+  requireServiceCredential,
+  type ServiceMeta,
+} from './auth/credential-hook.js';
 export {
   ALREADY_EXISTS,
   DATABASE_UNAVAILABLE,

@@ -2,8 +2,9 @@ import { defineContract } from '@basis/contracts';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { loadServiceCredentials } from './credentials/keys.js';
 import { buildServiceServer } from './server.js';
-import { mintServiceToken, TEST_SERVICE_TOKEN_SECRET } from './test/tokens.js';
+import { mintServiceToken } from './test/tokens.js';
 import { initService, type ServiceContext } from './trpc.js';
 
 /** A two-procedure contract, enough to drive every path of `implement` and the server. */
@@ -16,6 +17,21 @@ const widgetsContract = defineContract({
     output: z.object({ name: z.string() }),
   },
   count: { type: 'query', auth: 'public', input: z.object({}), output: z.object({ n: z.number() }) },
+  feed: {
+    type: 'query',
+    auth: 'public',
+    callers: ['posts'],
+    input: z.object({ after: z.number() }),
+    output: z.object({ n: z.number() }),
+  },
+});
+
+/** The widgets service trusts the gateway and posts (development keys); it knows no other caller. */
+const { credentials } = loadServiceCredentials({
+  identity: 'widgets',
+  production: false,
+  privateKey: undefined,
+  callerKeys: { gateway: undefined, posts: undefined },
 });
 
 interface WidgetsContext extends ServiceContext {
@@ -44,6 +60,9 @@ const router = service.router({
       return { name: input.name };
     }),
     count: service.implement(widgetsContract.count, async () => ({ n: 1 })),
+    feed: service.implement(widgetsContract.feed, async ({ ctx, input }) => ({
+      n: ctx.caller === 'posts' ? input.after : -1,
+    })),
   }),
 });
 
@@ -57,9 +76,16 @@ const failures: Record<string, unknown> = {
 async function call(
   base: string,
   path: string,
-  options: { actor?: { id: number; role: 'user' | 'admin' } | null; authorization?: string; input?: unknown } = {},
+  options: {
+    actor?: { id: number; role: 'user' | 'admin' } | null;
+    authorization?: string;
+    input?: unknown;
+    issuer?: string;
+  } = {},
 ) {
-  const authorization = options.authorization ?? `Bearer ${mintServiceToken('widgets', options.actor ?? null, {})}`;
+  const issuer = options.issuer ?? 'gateway';
+  const authorization =
+    options.authorization ?? `Bearer ${mintServiceToken('widgets', options.actor ?? null, { issuer })}`;
   const mutation = path === 'make';
   const input = encodeURIComponent(JSON.stringify(options.input ?? {}));
   const response = await fetch(`${base}/trpc/widgets.${path}${mutation ? '' : `?input=${input}`}`, {
@@ -75,8 +101,7 @@ describe('buildServiceServer with initService and implement', () => {
   let base: string;
   let ready = true;
   const app = buildServiceServer({
-    env: { LOG_LEVEL: 'silent', NODE_ENV: 'test', SERVICE_TOKEN_SECRET: TEST_SERVICE_TOKEN_SECRET },
-    audience: 'widgets',
+    env: { LOG_LEVEL: 'silent', NODE_ENV: 'test', SERVICE_CREDENTIALS: credentials },
     router,
     createContext: (context): WidgetsContext => ({ ...context, failure: (name) => failures[name] }),
     ready: async () => {
@@ -94,6 +119,44 @@ describe('buildServiceServer with initService and implement', () => {
     const { status, body } = await call(base, 'count', { authorization: `Bearer ${mintServiceToken('users', null)}` });
     expect(status).toBe(401);
     expect(body.error?.data).toMatchObject({ code: 'UNAUTHORIZED', reason: 'SERVICE_TOKEN_REJECTED' });
+  });
+
+  it('answers 401 to a caller it has no key for, before looking at the procedure', async () => {
+    const { status, body } = await call(base, 'count', { issuer: 'billing' });
+    expect(status).toBe(401);
+    expect(body.error?.data).toMatchObject({ code: 'UNAUTHORIZED', reason: 'SERVICE_TOKEN_REJECTED' });
+  });
+
+  it('answers 403 CALLER_NOT_ALLOWED, naming caller and procedure, to a valid caller off the allow-list', async () => {
+    const asPosts = await call(base, 'count', { issuer: 'posts' });
+    expect([asPosts.status, asPosts.body.error?.message]).toEqual([403, 'Caller "posts" may not call widgets.count']);
+    expect(asPosts.body.error?.data).toMatchObject({ code: 'FORBIDDEN', reason: 'CALLER_NOT_ALLOWED' });
+    const asGateway = await call(base, 'feed', { input: { after: 3 } });
+    expect([asGateway.status, asGateway.body.error?.message]).toEqual([
+      403,
+      'Caller "gateway" may not call widgets.feed',
+    ]);
+    const allowed = await call(base, 'feed', { issuer: 'posts', input: { after: 3 } });
+    expect(allowed.body.result?.data).toEqual({ n: 3 });
+  });
+
+  it('refuses a caller before parsing the input: invalid input still gets 403, not 400', async () => {
+    const { status } = await call(base, 'feed', { input: { after: 'not a number' } });
+    expect(status).toBe(403);
+  });
+
+  it('checks every member of a batch: one procedure off the list refuses the whole batch', async () => {
+    const token = mintServiceToken('widgets', null, { issuer: 'posts' });
+    const input = encodeURIComponent(JSON.stringify({ 0: { after: 1 }, 1: {} }));
+    const response = await fetch(`${base}/trpc/widgets.feed,widgets.count?batch=1&input=${input}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await response.json()) as { error: { message: string } }[];
+    expect(response.status).toBe(403);
+    expect(body.map((member) => member.error.message)).toEqual([
+      'Caller "posts" may not call widgets.count',
+      'Caller "posts" may not call widgets.count',
+    ]);
   });
 
   it('serves a public procedure to an anonymous credential', async () => {

@@ -5,7 +5,9 @@ import {
   fastifyTRPCPlugin,
 } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { actorOf, requireServiceToken } from './auth/service-token-hook.js';
+import { credentialOf, requireServiceCredential } from './auth/credential-hook.js';
+import type { ServiceCredentials } from './credentials/keys.js';
+import { createCredentialVerifier } from './credentials/verify.js';
 import type { LogLevel } from './env.js';
 import { rootCause } from './errors.js';
 import { registerHealthRoutes } from './http/health.js';
@@ -19,9 +21,11 @@ export const TRPC_PREFIX = '/trpc';
 /** What {@link buildServiceServer} needs. */
 export interface ServiceServerOptions<TRouter extends AnyRouter, TContext extends ServiceContext> {
   /** The parsed environment's shared part. */
-  env: { LOG_LEVEL: LogLevel; NODE_ENV: 'development' | 'production' | 'test'; SERVICE_TOKEN_SECRET: string };
-  /** The `aud` the service credential must name: the service's name (`users`, `posts`). */
-  audience: string;
+  env: {
+    LOG_LEVEL: LogLevel;
+    NODE_ENV: 'development' | 'production' | 'test';
+    SERVICE_CREDENTIALS: ServiceCredentials;
+  };
   /** The service's `appRouter`. */
   router: TRouter;
   /** Adds the service's own fields (repositories, …) to the shared context of one call. */
@@ -34,8 +38,9 @@ export interface ServiceServerOptions<TRouter extends AnyRouter, TContext extend
 
 /**
  * Builds a service's Fastify server (not yet listening): tRPC at `/trpc` behind the service credential
- * (401 with `WWW-Authenticate: Bearer` and `data.reason` = SERVICE_TOKEN_REJECTED otherwise, before the
- * procedure is even resolved), `GET /healthz` and `GET /readyz` without one, pino with redaction and one
+ * (`aud` = the service's identity, signed by a caller of `env.SERVICE_CREDENTIALS.callerKeys`: 401 with
+ * `WWW-Authenticate: Bearer` and `data.reason` = SERVICE_TOKEN_REJECTED otherwise, before the procedure
+ * is even resolved) and each procedure's allow-list (403, CALLER_NOT_ALLOWED), `GET /healthz` and `GET /readyz` without one, pino with redaction and one
  * `request completed` line per request, and `x-request-id` on every response (a valid incoming one is
  * kept, else a UUID). Procedure failures are logged: 500/503 at `error` with the cause, others at `info`.
  * @param options see {@link ServiceServerOptions}
@@ -44,7 +49,9 @@ export interface ServiceServerOptions<TRouter extends AnyRouter, TContext extend
 export async function buildServiceServer<TRouter extends AnyRouter, TContext extends ServiceContext>(
   options: ServiceServerOptions<TRouter, TContext>,
 ): Promise<FastifyInstance> {
-  const { env, audience, router, createContext, ready, logStream } = options;
+  const { env, router, createContext, ready, logStream } = options;
+  const { identity, callerKeys } = env.SERVICE_CREDENTIALS;
+  const verifier = createCredentialVerifier({ audience: identity, callerKeys });
   const logger = loggerOptions(env);
   const app = Fastify({
     logger: logStream && typeof logger === 'object' ? { ...logger, stream: logStream } : logger,
@@ -58,14 +65,13 @@ export async function buildServiceServer<TRouter extends AnyRouter, TContext ext
   registerHealthRoutes(app, ready);
 
   await app.register(async (trpc) => {
-    trpc.addHook(
-      'onRequest',
-      requireServiceToken({ secret: env.SERVICE_TOKEN_SECRET, audience, prefix: TRPC_PREFIX, router }),
-    );
+    trpc.addHook('onRequest', requireServiceCredential({ verifier, prefix: TRPC_PREFIX, router }));
     const trpcOptions = {
       router,
-      createContext: ({ req }: CreateFastifyContextOptions) =>
-        createContext({ claimedActor: actorOf(req), requestId: req.id, log: req.log }),
+      createContext: ({ req }: CreateFastifyContextOptions) => {
+        const { caller, actor } = credentialOf(req);
+        return createContext({ claimedActor: actor, caller, requestId: req.id, log: req.log });
+      },
       onError({ error, path, req }) {
         if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE') {
           req.log.error({ err: rootCause(error), path, code: error.code }, 'procedure failed');

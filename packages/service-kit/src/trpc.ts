@@ -1,7 +1,8 @@
-import { type Actor, authorize, type ProcedureContract } from '@basis/contracts';
+import { type Actor, authorize, DEFAULT_CALLERS, type ProcedureContract } from '@basis/contracts';
 import { initTRPC, TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from '@trpc/server';
 import type { FastifyBaseLogger } from 'fastify';
 import type { z } from 'zod';
+import type { ServiceMeta } from './auth/credential-hook.js';
 import { type ErrorMessages, INTERNAL_ERROR_MESSAGE, toTRPCError } from './errors.js';
 
 /** What every service's request context carries, from the service credential and the request. */
@@ -11,6 +12,8 @@ export interface ServiceContext {
    * anonymous call. A claim: the service's `resolveActor` decides what to make of it.
    */
   claimedActor: Actor | null;
+  /** The identity that called (the credential's `iss`), already checked against the procedure's allow-list. */
+  caller: string;
   requestId: string | undefined;
   log: FastifyBaseLogger;
 }
@@ -65,7 +68,7 @@ const rootOptions = {
  * repositories) are typed by `initService<TContext>` at the resolver boundary instead: tRPC's context
  * inference does not survive a generic context type.
  */
-const t = initTRPC.context<ServiceContext>().create(rootOptions);
+const t = initTRPC.context<ServiceContext>().meta<ServiceMeta>().create(rootOptions);
 
 type RootTypes = (typeof t)['_config']['$types'];
 
@@ -135,7 +138,8 @@ export function initService<TContext extends ServiceContext>(options: ServiceOpt
     });
 
   /**
-   * Implements one procedure contract: applies its input and output schemas and its auth level, picks
+   * Implements one procedure contract: records its allow-list (`callers`, default gateway only) for the
+   * server's credential hook, applies its input and output schemas and its auth level, picks
    * `query` or `mutation` from `contract.type`, and maps any error the resolver throws with
    * `toTRPCError`. Types come from the contract, so a resolver that drifts from it does not compile.
    * @param contract one entry of a contract record, e.g. `postsContract.list`
@@ -143,7 +147,11 @@ export function initService<TContext extends ServiceContext>(options: ServiceOpt
    * @example list: implement(postsContract.list, ({ ctx, input }) => ctx.posts.list(input))
    */
   function implement<C extends ProcedureContract>(contract: C, resolve: Resolver<C, TContext>): Implemented<C> {
-    const builder = t.procedure.input(contract.input).output(contract.output).use(authorizeBy(contract.auth));
+    const builder = t.procedure
+      .meta({ callers: contract.callers ?? DEFAULT_CALLERS })
+      .input(contract.input)
+      .output(contract.output)
+      .use(authorizeBy(contract.auth));
     // The input parser has run by now, so `input` has the contract's output type; tRPC cannot see that
     // through the generic `C`, hence the one narrowing cast.
     const guarded = async (opts: { ctx: ServiceContext & { actor: Actor | null }; input: unknown }) => {

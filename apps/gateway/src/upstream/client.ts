@@ -1,9 +1,8 @@
 import { type Actor, REQUEST_ID_HEADER } from '@basis/contracts';
+import type { CredentialMinter } from '@basis/service-kit/credentials';
 import { createTRPCUntypedClient, httpLink } from '@trpc/client';
 import { CircuitState } from 'cockatiel';
 import { request as httpRequest } from 'undici';
-import { hmacKey } from '../auth/hmac-key.js';
-import { mintServiceToken } from '../auth/service-token.js';
 import type { UpstreamOutcome } from './errors.js';
 import { createUpstreamFetch } from './fetch.js';
 import { createUpstreamPolicy, type UpstreamPolicyOptions } from './policy.js';
@@ -20,8 +19,8 @@ export interface UpstreamOptions {
   name: string;
   /** The service's origin (`<NAME>_SERVICE_URL`); the tRPC endpoint is `<baseUrl>/trpc`, readiness `<baseUrl>/readyz`. */
   baseUrl: string;
-  /** `SERVICE_TOKEN_SECRET`. */
-  serviceTokenSecret: string;
+  /** The gateway's credential minter (`iss` gateway, its `SERVICE_PRIVATE_KEY`), shared by every upstream. */
+  minter: CredentialMinter;
   /** Per-call timeout in milliseconds. */
   timeoutMs: number;
   breaker?: Pick<UpstreamPolicyOptions, 'breakerThreshold' | 'halfOpenAfterMs'>;
@@ -37,8 +36,8 @@ export interface Upstream {
   readonly name: string;
   readonly timeoutMs: number;
   /**
-   * Calls one procedure by its path under the timeout and circuit breaker, with a fresh service
-   * token for `ctx.actor` and `ctx.requestId` forwarded.
+   * Calls one procedure by its path under the timeout and circuit breaker, with a service
+   * credential for `ctx.actor` and `ctx.requestId` forwarded.
    * @param type `query` or `mutation`
    * @param path the procedure path on the service, e.g. `posts.byId`
    * @param timeoutMs a shorter timeout for this call (a composition part's); the service's applies otherwise
@@ -66,7 +65,6 @@ export interface Upstream {
  * Typed calls are built on top from the contracts (upstream/registry.ts).
  */
 export function createUpstream(options: UpstreamOptions): Upstream {
-  const serviceKey = hmacKey(options.serviceTokenSecret);
   const transport = createUpstreamFetch();
   const baseUrl = options.baseUrl.replace(/\/$/, '');
   const client = createTRPCUntypedClient({
@@ -76,7 +74,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         fetch: transport.fetch,
         headers: ({ op }) => {
           const ctx = op.context as Partial<CallContext>;
-          const token = mintServiceToken(serviceKey, options.name, ctx.actor ?? null);
+          // Reused per (service, actor) for up to 30 s: one ES256 signature per actor and half-minute.
+          const token = options.minter.mint(options.name, ctx.actor ?? null);
           return {
             authorization: `Bearer ${token}`,
             ...(ctx.requestId ? { [REQUEST_ID_HEADER]: ctx.requestId } : {}),

@@ -1,4 +1,5 @@
 import type { ProcedureContract } from '@basis/contracts';
+import type { CredentialMinter } from '@basis/service-kit/credentials';
 import type { z } from 'zod';
 import { type CallContext, createUpstream, type Upstream, type UpstreamOptions } from './client.js';
 import { UpstreamFailure } from './errors.js';
@@ -11,7 +12,8 @@ export interface UpstreamsOptions {
   urls: Readonly<Record<string, string>>;
   /** `UPSTREAM_TIMEOUT_MS`: the timeout of services that declare none. */
   defaultTimeoutMs: number;
-  serviceTokenSecret: string;
+  /** The gateway's credential minter. */
+  minter: CredentialMinter;
   breaker?: UpstreamOptions['breaker'];
   /** Per-service overrides of the declared timeout (milliseconds), e.g. for tests. */
   timeoutsMs?: Readonly<Record<string, number>>;
@@ -55,7 +57,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     const upstream = createUpstream({
       name,
       baseUrl: options.urls[name] ?? declaration.url,
-      serviceTokenSecret: options.serviceTokenSecret,
+      minter: options.minter,
       timeoutMs: options.timeoutsMs?.[name] ?? declaration.timeoutMs ?? options.defaultTimeoutMs,
       ...(options.breaker ? { breaker: options.breaker } : {}),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),

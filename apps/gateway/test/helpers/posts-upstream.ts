@@ -1,8 +1,8 @@
 import { type Post, postsContract } from '@basis/contracts';
+import { createCredentialVerifier, developmentPublicKey } from '@basis/service-kit/credentials';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { type CreateFastifyContextOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify from 'fastify';
-import jwt from 'jsonwebtoken';
 
 /** How the stand-in answers: normally, never (a hung service), or with a result that breaks the contract. */
 export type PostsMode = 'ok' | 'hang' | 'broken';
@@ -19,10 +19,14 @@ export interface PostsUpstream extends AsyncDisposable {
 /**
  * Starts a posts service on 127.0.0.1, port 0: `posts.*` with `postsContract`'s input and output
  * schemas, posts kept in memory, the caller read from the gateway's service credential (verified
- * with `serviceTokenSecret`, audience `posts`). Writes need a caller; update and delete the author
+ * with the gateway's development public key, audience `posts`). Writes need a caller; update and delete the author
  * or an admin (403 otherwise), as SPEC says.
  */
-export async function startPostsUpstream(serviceTokenSecret: string): Promise<PostsUpstream> {
+export async function startPostsUpstream(): Promise<PostsUpstream> {
+  const verifier = createCredentialVerifier({
+    audience: 'posts',
+    callerKeys: new Map([['gateway', developmentPublicKey('gateway')]]),
+  });
   type Caller = { id: number; role: 'user' | 'admin' } | null;
   const t = initTRPC.context<{ caller: Caller }>().create();
   const posts: Post[] = [];
@@ -84,10 +88,8 @@ export async function startPostsUpstream(serviceTokenSecret: string): Promise<Po
     trpcOptions: {
       router,
       createContext: ({ req }: CreateFastifyContextOptions) => {
-        const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-        const claims = jwt.verify(token, serviceTokenSecret, { algorithms: ['HS256'], audience: 'posts' });
-        const { sub, role } = claims as { sub?: string; role?: 'user' | 'admin' };
-        return { caller: sub && role ? { id: Number(sub), role } : null };
+        const { actor } = verifier.verify(req.headers.authorization);
+        return { caller: actor ? { id: actor.id, role: actor.role } : null };
       },
     },
   });

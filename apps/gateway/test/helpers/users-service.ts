@@ -19,7 +19,7 @@ const STARTUP_MS = 60_000;
 /**
  * Starts `node apps/users/dist/main.js` with the kit's `spawnService` (free port, PGlite in memory) and a
  * bootstrap admin ({@link ADMIN}), and waits for its `/healthz`.
- * @param env extra variables (e.g. `SERVICE_TOKEN_SECRET`)
+ * @param env extra variables (e.g. `SERVICE_PRIVATE_KEY`)
  * @throws when the service is not built (`npm run build -w apps/users`) or does not start in time
  */
 export function startUsersService(env: Record<string, string> = {}): Promise<SpawnedService> {

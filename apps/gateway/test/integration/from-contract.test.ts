@@ -1,4 +1,5 @@
 import { defineContract } from '@basis/contracts';
+import { developmentPublicKey } from '@basis/service-kit/credentials';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -91,7 +92,6 @@ const withLinks: PostProcessStep = {
 };
 
 const JWT_SECRET = 'fixture-suite-jwt-secret-at-least-32-bytes';
-const SERVICE_TOKEN_SECRET = 'fixture-suite-service-secret-at-least-32b';
 
 /** A tiny real tRPC upstream serving `widgets.*`, which leaks an undeclared field on purpose. */
 async function startWidgetsService(seen: { authorization?: string | undefined }[]): Promise<FastifyInstance> {
@@ -147,7 +147,7 @@ beforeAll(async () => {
   const address = upstream.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   gateway = await startGateway(
-    { USERS_SERVICE_URL: `http://127.0.0.1:${port}`, JWT_SECRET, SERVICE_TOKEN_SECRET },
+    { USERS_SERVICE_URL: `http://127.0.0.1:${port}`, JWT_SECRET },
     // The one line of gateway code a new contract needs:
     {
       routers: {
@@ -249,10 +249,10 @@ describe('a fixture contract mounted with one line', () => {
     await api('GET', '/api/v1/widgets/2', { token: tokenFor(7, 'user') });
     const header = seen.at(-1)?.authorization ?? '';
     expect(header).toMatch(/^Bearer /);
-    const claims = jwt.verify(header.slice('Bearer '.length), SERVICE_TOKEN_SECRET, {
-      algorithms: ['HS256'],
+    const claims = jwt.verify(header.slice('Bearer '.length), developmentPublicKey('gateway'), {
+      algorithms: ['ES256'],
       audience: 'users',
-      issuer: 'basis-gateway',
+      issuer: 'gateway',
     }) as jwt.JwtPayload;
     expect(claims).toMatchObject({ sub: '7', role: 'user', sid: 'session-1' });
     expect(Number(claims.exp) - Number(claims.iat)).toBeLessThanOrEqual(60);

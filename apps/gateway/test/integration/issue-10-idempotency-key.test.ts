@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_SECRETS } from '../../src/env.js';
 import { type Api, createApi } from '../helpers/api.js';
 import { type RunningGateway, startGateway } from '../helpers/gateway.js';
 import { type PostsUpstream, startPostsUpstream } from '../helpers/posts-upstream.js';
@@ -25,7 +24,7 @@ function idempotencySuite(name: string, withRedis: boolean) {
 
     beforeAll(async () => {
       redis = withRedis ? await startPrivateRedis() : undefined;
-      posts = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+      posts = await startPostsUpstream();
       const env = { JWT_SECRET, POSTS_SERVICE_URL: posts.url, ...(redis ? { REDIS_URL: redis.url } : {}) };
       stack = await startStack(env, { upstreamTimeoutsMs: { posts: POSTS_TIMEOUT_MS } });
       if (withRedis) {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_SECRETS } from '../../src/env.js';
 import { type Api, type ApiResponse, createApi } from '../helpers/api.js';
 import { type RunningGateway, startGateway } from '../helpers/gateway.js';
 import { type PostsUpstream, startPostsUpstream } from '../helpers/posts-upstream.js';
@@ -43,7 +42,7 @@ describe('caching and conditional requests without Redis (memory only)', () => {
   let ada: Session;
 
   beforeAll(async () => {
-    posts = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+    posts = await startPostsUpstream();
     stack = await startStack({ JWT_SECRET, POSTS_SERVICE_URL: posts.url }, { upstreamTimeoutsMs: { posts: 400 } });
     ada = await stack.newUser({ firstName: 'Ada' });
   });
@@ -168,7 +167,7 @@ describe('caching and conditional requests without Redis (memory only)', () => {
 describe('the request log line of a cached route', () => {
   it('says cache: miss, then hit', async () => {
     const lines: string[] = [];
-    const posts = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+    const posts = await startPostsUpstream();
     const stack = await startStack(
       { JWT_SECRET, POSTS_SERVICE_URL: posts.url },
       { logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } },
@@ -200,7 +199,7 @@ describe.runIf(hasRedis)('two gateway replicas on one private Redis', () => {
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    posts = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+    posts = await startPostsUpstream();
     const env = { JWT_SECRET, POSTS_SERVICE_URL: posts.url, REDIS_URL: redis.url };
     stack = await startStack(env);
     replicaB = await startGateway({ USERS_SERVICE_URL: stack.usersUrl, ...env });

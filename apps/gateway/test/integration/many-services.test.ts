@@ -1,6 +1,5 @@
 import { freePort } from '@basis/service-kit/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_SECRETS } from '../../src/env.js';
 import { type PostsUpstream, startPostsUpstream } from '../helpers/posts-upstream.js';
 import { type Session, type Stack, startStack } from '../helpers/stack.js';
 
@@ -13,7 +12,7 @@ let stack: Stack;
 let ada: Session;
 
 beforeAll(async () => {
-  posts = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+  posts = await startPostsUpstream();
   stack = await startStack(
     { JWT_SECRET, POSTS_SERVICE_URL: posts.url },
     { upstreamTimeoutsMs: { posts: POSTS_TIMEOUT_MS } },
@@ -206,7 +205,7 @@ describe('posts down', () => {
 
 describe('users down', () => {
   it('answers 503 on a protected posts route (the session cannot be checked: fail closed), public reads still 200', async () => {
-    await using own = await startPostsUpstream(DEV_SECRETS.SERVICE_TOKEN_SECRET);
+    await using own = await startPostsUpstream();
     const running = await startStack({ JWT_SECRET, POSTS_SERVICE_URL: own.url }, {}, { ownUsers: true });
     try {
       const user = await running.newUser();

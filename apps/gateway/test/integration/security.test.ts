@@ -1,9 +1,8 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createCredentialMinter, developmentPrivateKey } from '@basis/service-kit/credentials';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN } from '../../src/auth/access-tokens.js';
-import { hmacKey } from '../../src/auth/hmac-key.js';
-import { mintServiceToken } from '../../src/auth/service-token.js';
 import { type Session, type Stack, startStack } from '../helpers/stack.js';
 
 const JWT_SECRET = 'security-suite-jwt-secret-at-least-32-bytes';
@@ -97,7 +96,8 @@ describe('access token verification', () => {
   });
 
   it('rejects a service token (audience users) used as an access token', async () => {
-    await expectRejected(mintServiceToken(hmacKey(JWT_SECRET), 'users', { id: user.id, role: 'admin' }));
+    const minter = createCredentialMinter({ identity: 'gateway', privateKey: developmentPrivateKey('gateway') });
+    await expectRejected(minter.mint('users', { id: user.id, role: 'admin', sessionId: 's' }));
   });
 
   it('rejects a token whose claims have the wrong shape', async () => {

@@ -1,4 +1,5 @@
 import { freePort } from '@basis/service-kit/test';
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setDraining } from '../../src/http/health.js';
 import { type Api, createApi } from '../helpers/api.js';
@@ -202,7 +203,9 @@ describe('an error the upstream raised on purpose', () => {
 describe("a users service that refuses the gateway's service credential", () => {
   it('answers 502 BAD_GATEWAY, not the 401 meant for a wrong password', async () => {
     await using running = await gatewayFor(inject('usersUrl'), {
-      SERVICE_TOKEN_SECRET: 'a-different-service-token-secret-of-32-bytes',
+      SERVICE_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
     });
     const login = await running.api('POST', '/api/v1/auth/access', {
       json: { email: 'nobody@example.com', password: 'whatever password' },

@@ -1,6 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { developmentPrivateKey } from '@basis/service-kit/credentials';
 import { describe, expect, it } from 'vitest';
 import { DEV_SECRETS, EnvError, parseEnv } from '../../src/env.js';
 
+const SERVICE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 const STRONG = 'x'.repeat(32);
 
 describe('parseEnv', () => {
@@ -18,10 +23,12 @@ describe('parseEnv', () => {
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
       JWT_SECRET: DEV_SECRETS.JWT_SECRET,
-      SERVICE_TOKEN_SECRET: DEV_SECRETS.SERVICE_TOKEN_SECRET,
     });
+    expect(env.SERVICE_CREDENTIALS.identity).toBe('gateway');
+    expect(env.SERVICE_CREDENTIALS.privateKey.equals(developmentPrivateKey('gateway'))).toBe(true);
     expect(env.REDIS_URL).toBeUndefined();
     expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/^SERVICE_PRIVATE_KEY is not set: using the fixed development key/);
   });
 
   it('treats empty strings as unset and splits CORS_ORIGINS', () => {
@@ -40,20 +47,21 @@ describe('parseEnv', () => {
   });
 
   it('refuses missing, short or development secrets in production, naming them', () => {
-    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*SERVICE_TOKEN_SECRET/);
-    expect(() => parseEnv({ NODE_ENV: 'production', JWT_SECRET: 'short', SERVICE_TOKEN_SECRET: STRONG })).toThrow(
+    expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*SERVICE_PRIVATE_KEY/);
+    expect(() => parseEnv({ NODE_ENV: 'production', JWT_SECRET: 'short', SERVICE_PRIVATE_KEY: SERVICE_KEY })).toThrow(
       /JWT_SECRET: must be at least 32 bytes/,
     );
-    expect(() =>
-      parseEnv({ NODE_ENV: 'production', JWT_SECRET: STRONG, SERVICE_TOKEN_SECRET: DEV_SECRETS.SERVICE_TOKEN_SECRET }),
-    ).toThrow(/SERVICE_TOKEN_SECRET: the development default/);
+    const development = developmentPrivateKey('gateway').export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(() => parseEnv({ NODE_ENV: 'production', JWT_SECRET: STRONG, SERVICE_PRIVATE_KEY: development })).toThrow(
+      /SERVICE_PRIVATE_KEY: the development key cannot be used in production/,
+    );
   });
 
   it('accepts strong secrets in production without warnings', () => {
     const { env, warnings } = parseEnv({
       NODE_ENV: 'production',
       JWT_SECRET: STRONG,
-      SERVICE_TOKEN_SECRET: `${STRONG}y`,
+      SERVICE_PRIVATE_KEY: SERVICE_KEY,
     });
     expect(env.JWT_SECRET).toBe(STRONG);
     expect(warnings).toEqual([]);

@@ -166,7 +166,7 @@ describe('access tokens with asymmetric keys', () => {
 });
 
 describe('parseEnv: the access-token key variables', () => {
-  const base = { NODE_ENV: 'production', SERVICE_TOKEN_SECRET: STRONG };
+  const base = { NODE_ENV: 'production', SERVICE_PRIVATE_KEY: pem(ecPair().privateKey, 'pkcs8') };
 
   it('needs no JWT_SECRET with ES256 in production, and refuses a missing JWT_PRIVATE_KEY, naming it', () => {
     const key = pem(ecPair().privateKey, 'pkcs8');

@@ -8,8 +8,6 @@ import {
   verifyAccessToken,
 } from '../../src/auth/access-tokens.js';
 import { bearerChallenge, readBearer } from '../../src/auth/bearer.js';
-import { hmacKey } from '../../src/auth/hmac-key.js';
-import { mintServiceToken } from '../../src/auth/service-token.js';
 import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 
 const SECRET = 'unit-secret-unit-secret-unit-secret!';
@@ -102,24 +100,5 @@ describe('readBearer', () => {
   it('challenges with error="invalid_token" only when credentials were sent (RFC 6750 §3)', () => {
     expect(bearerChallenge(false)).toBe('Bearer');
     expect(bearerChallenge(true)).toBe('Bearer error="invalid_token"');
-  });
-});
-
-describe('mintServiceToken', () => {
-  it('names the actor, the issuer and the audience, and lives at most 60 seconds', () => {
-    const token = mintServiceToken(hmacKey('s'.repeat(32)), 'users', actor);
-    const claims = jwt.verify(token, 's'.repeat(32), {
-      algorithms: ['HS256'],
-      audience: 'users',
-      issuer: 'basis-gateway',
-    }) as jwt.JwtPayload;
-    expect(claims).toMatchObject({ sub: '42', role: 'user', sid: 'sess-1' });
-    expect(Number(claims.exp) - Number(claims.iat)).toBeLessThanOrEqual(60);
-  });
-
-  it('carries no actor claims for an anonymous call', () => {
-    const claims = jwt.decode(mintServiceToken(hmacKey('s'.repeat(32)), 'users', null)) as jwt.JwtPayload;
-    expect(claims.sub).toBeUndefined();
-    expect(claims.role).toBeUndefined();
   });
 });

@@ -24,3 +24,12 @@ export const posts = pgTable(
 );
 
 export type PostRow = typeof posts.$inferSelect;
+
+/**
+ * Where each event feed this service consumes has got to: the id of the last event applied, written
+ * in the same transaction as the event's effect, so a restart resumes exactly after it.
+ */
+export const consumerCursors = pgTable('consumer_cursors', {
+  feed: text('feed').primaryKey(),
+  position: integer('position').notNull(),
+});

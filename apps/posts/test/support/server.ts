@@ -1,10 +1,10 @@
-import { mintServiceToken, TEST_SERVICE_TOKEN_SECRET, type TokenActor } from '@basis/service-kit/test';
+import { mintServiceToken, type TokenActor } from '@basis/service-kit/test';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../../src/db/client.js';
-import { parseEnv } from '../../src/env.js';
+import { IDENTITY, parseEnv } from '../../src/env.js';
 import type { PostsRouter } from '../../src/index.js';
-import { buildServer, POSTS_AUDIENCE } from '../../src/server.js';
+import { buildServer } from '../../src/server.js';
 
 /** A typed tRPC client of the posts service. */
 export type PostsClient = TRPCClient<PostsRouter>;
@@ -26,7 +26,7 @@ export interface TestServer extends AsyncDisposable {
  * @param db an open, migrated database; the caller closes it
  */
 export async function startServer(db: DatabaseHandle): Promise<TestServer> {
-  const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SERVICE_TOKEN_SECRET: TEST_SERVICE_TOKEN_SECRET });
+  const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
   const app = await buildServer({ env, db });
   const responses: string[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
@@ -42,8 +42,7 @@ export async function startServer(db: DatabaseHandle): Promise<TestServer> {
     app,
     url: address,
     responses,
-    client: (actor = null) =>
-      withHeaders(() => ({ authorization: `Bearer ${mintServiceToken(POSTS_AUDIENCE, actor)}` })),
+    client: (actor = null) => withHeaders(() => ({ authorization: `Bearer ${mintServiceToken(IDENTITY, actor)}` })),
     rawClient: (authorization) =>
       withHeaders((): Record<string, string> => (authorization === undefined ? {} : { authorization })),
     [Symbol.asyncDispose]: () => app.close(),

@@ -56,3 +56,17 @@ export const refreshTokens = pgTable(
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+/**
+ * The outbox of user events (SPEC: Events): written in the same transaction as the change it records,
+ * read by consumers through the `events.feed` procedure in `id` order. Ids are committed in increasing
+ * order (see `appendUserEvent`), so a consumer reading `id > cursor` never skips one.
+ */
+export const userEvents = pgTable('user_events', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  type: text('type', { enum: ['user.deleted'] }).notNull(),
+  userId: integer('user_id').notNull(),
+  occurredAt: timestamptz('occurred_at').notNull().defaultNow(),
+});
+
+export type UserEventRow = typeof userEvents.$inferSelect;

@@ -3,6 +3,7 @@ import { and, asc, count, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { type UserRow, users } from '../db/schema.js';
 import { LAST_ADMIN } from '../errors.js';
+import { appendUserEvent } from './user-events.js';
 
 /** A user row as stored, hash included: only repositories, `toUser` and credential checks ever see it. */
 export type StoredUser = UserRow;
@@ -147,15 +148,18 @@ export class UsersRepository {
   }
 
   /**
-   * Deletes a user; their sessions and refresh tokens go with them (FK cascade).
-   * @returns whether a row was deleted
+   * Deletes a user; their sessions and refresh tokens go with them (FK cascade), and a `user.deleted`
+   * event is appended to the outbox in the same transaction (SPEC: Events).
+   * @returns whether a row was deleted (no event when none was)
    * @throws LastAdminError when it is the last active admin
    */
   async delete(id: number): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       await refuseLastAdmin(tx, id);
       const rows = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-      return rows.length > 0;
+      if (rows.length === 0) return false;
+      await appendUserEvent(tx, { type: 'user.deleted', userId: id });
+      return true;
     });
   }
 }

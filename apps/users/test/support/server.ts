@@ -1,9 +1,4 @@
-import {
-  mintServiceToken as mintKitServiceToken,
-  TEST_SERVICE_TOKEN_SECRET,
-  type TokenActor,
-  type TokenOverrides,
-} from '@basis/service-kit/test';
+import { mintServiceToken as mintKitServiceToken, type TokenActor, type TokenOverrides } from '@basis/service-kit/test';
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../../src/db/client.js';
@@ -12,14 +7,11 @@ import type { UsersRouter } from '../../src/index.js';
 import { SessionsRepository } from '../../src/repositories/sessions.js';
 import { buildServer } from '../../src/server.js';
 
-/** The secret test servers verify service tokens with. */
-export const TEST_SECRET = TEST_SERVICE_TOKEN_SECRET;
-
 export type { TokenActor };
 
 /**
- * Mints a service token for the users service like the gateway does; `overrides` let tests break one
- * property at a time (`audience` included, default `users`).
+ * Mints a service token for the users service like the gateway does (its development key, which test
+ * servers trust); `overrides` let tests break one property at a time (`audience` included, default `users`).
  * @param actor the acting user, or `null`
  */
 export function mintServiceToken(
@@ -39,8 +31,8 @@ export interface TestServer extends AsyncDisposable {
   url: string;
   /** Every response body this server's clients received, in order (to check that none leaks a secret). */
   responses: string[];
-  /** A client whose every call carries a fresh service token for `actor` (or no actor). */
-  client(actor?: TokenActor | null): UsersClient;
+  /** A client whose every call carries a fresh service token for `actor` (or no actor), from `overrides.issuer` (`gateway`). */
+  client(actor?: TokenActor | null, overrides?: TokenOverrides): UsersClient;
   /** A client that sends exactly this `Authorization` header (or none). */
   rawClient(authorization: string | undefined): UsersClient;
   /**
@@ -65,7 +57,6 @@ export async function startServer(
   const env = parseEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: logLines ? 'info' : 'silent',
-    SERVICE_TOKEN_SECRET: TEST_SECRET,
   });
   const logStream = logLines && { write: (line: string) => void logLines.push(JSON.parse(line)) };
   const app = await buildServer({ env, db, ...(logStream ? { logStream } : {}) });
@@ -85,13 +76,13 @@ export async function startServer(
         httpLink({ url, fetch: recordingFetch, headers: () => (authorization === undefined ? {} : { authorization }) }),
       ],
     });
-  const client = (actor: TokenActor | null = null): UsersClient =>
+  const client = (actor: TokenActor | null = null, overrides: TokenOverrides = {}): UsersClient =>
     createTRPCClient<UsersRouter>({
       links: [
         httpLink({
           url,
           fetch: recordingFetch,
-          headers: () => ({ authorization: `Bearer ${mintServiceToken(actor)}` }),
+          headers: () => ({ authorization: `Bearer ${mintServiceToken(actor, overrides)}` }),
         }),
       ],
     });

@@ -6,9 +6,12 @@ import { Role, User, UserId } from '../schemas/user.js';
 /** Lifetime of a refresh session in seconds, chosen by the gateway (`REFRESH_TOKEN_TTL`). */
 const TtlSeconds = z.number().int().positive();
 
+/** Credential and session procedures answer the gateway alone: another service's credential gets 403. */
+const callers = ['gateway'] as const;
+
 /**
- * Internal procedures of the users service, for the gateway only: never republished as
- * REST (no `rest` entry). All are `public` at the contract level because the service
+ * Internal procedures of the users service, for the gateway only (`callers`): never republished
+ * as REST (no `rest` entry). All are `public` at the contract level because the gateway's service
  * credential itself is the authorization.
  */
 export const usersInternalContract = defineContract({
@@ -16,11 +19,12 @@ export const usersInternalContract = defineContract({
    * Checks an email and password. Throws UNAUTHORIZED for an unknown email or a wrong
    * password (same work, same answer), FORBIDDEN for a correct password of an inactive user.
    */
-  verifyCredentials: { type: 'mutation', auth: 'public', input: Credentials, output: User },
+  verifyCredentials: { type: 'mutation', auth: 'public', callers, input: Credentials, output: User },
   /** Opens a refresh session for a user; returns the plaintext refresh token once. */
   createSession: {
     type: 'mutation',
     auth: 'public',
+    callers,
     input: z.object({ userId: UserId, ttlSeconds: TtlSeconds }),
     output: IssuedSession,
   },
@@ -33,6 +37,7 @@ export const usersInternalContract = defineContract({
   rotateSession: {
     type: 'mutation',
     auth: 'public',
+    callers,
     input: z.object({ refreshToken: RefreshToken, ttlSeconds: TtlSeconds }),
     output: IssuedSession,
   },
@@ -40,6 +45,7 @@ export const usersInternalContract = defineContract({
   revokeSession: {
     type: 'mutation',
     auth: 'public',
+    callers,
     input: z.object({ refreshToken: RefreshToken }),
     output: z.void(),
   },
@@ -47,6 +53,7 @@ export const usersInternalContract = defineContract({
   revokeUserSessions: {
     type: 'mutation',
     auth: 'public',
+    callers,
     input: z.object({ userId: UserId, exceptSessionId: z.string().optional() }),
     output: z.object({ revoked: z.number().int().min(0) }),
   },
@@ -59,6 +66,7 @@ export const usersInternalContract = defineContract({
   sessionActor: {
     type: 'query',
     auth: 'public',
+    callers,
     input: z.object({ sessionId: z.string().min(1).max(200), userId: UserId }),
     output: z.object({ id: UserId, role: Role, sessionId: z.string() }).nullable(),
   },

@@ -14,4 +14,4 @@ export {
 export { freePort } from './ports.js';
 export { type SpawnedService, type SpawnOptions, spawnService } from './spawn.js';
 export { type DriverSuite, useServerOn } from './suite.js';
-export { mintServiceToken, TEST_SERVICE_TOKEN_SECRET, type TokenActor, type TokenOverrides } from './tokens.js';
+export { mintServiceToken, type TokenActor, type TokenOverrides } from './tokens.js';

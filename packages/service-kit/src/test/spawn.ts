@@ -12,6 +12,8 @@ export interface SpawnedService extends AsyncDisposable {
   exitCode(): number | null;
   /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Kills the process at once (SIGKILL: no shutdown hook runs, as in a crash) and waits for it to exit. */
+  kill(): Promise<void>;
 }
 
 /** What {@link spawnService} runs. */
@@ -28,6 +30,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Node options before `main`, e.g. `['--import', 'tsx']` to run a `src/main.ts` unbuilt. */
   nodeArgs?: string[];
+  /** The port to listen on (to restart a service where its callers expect it); a free one by default. */
+  port?: number;
 }
 
 async function waitUntilReady(
@@ -61,7 +65,7 @@ async function waitUntilReady(
 export async function spawnService(options: SpawnOptions): Promise<SpawnedService> {
   const { main, readyPath = '/readyz', timeoutMs = 30_000 } = options;
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx turbo build\` first`);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
     cwd: options.cwd,
@@ -91,11 +95,16 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
     await exited;
     clearTimeout(timer);
   };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await exited;
+  };
   try {
     await waitUntilReady(`${url}${readyPath}`, child, () => output, timeoutMs);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, port, output: () => output, exitCode: () => child.exitCode, stop, [Symbol.asyncDispose]: stop };
+  return { url, port, output: () => output, exitCode: () => child.exitCode, stop, kill, [Symbol.asyncDispose]: stop };
 }
