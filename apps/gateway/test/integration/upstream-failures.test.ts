@@ -1,5 +1,5 @@
-import { freePort } from '@basis/service-kit/test';
 import { generateKeyPairSync } from 'node:crypto';
+import { freePort } from '@basis/service-kit/test';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setDraining } from '../../src/http/health.js';
 import { type Api, createApi } from '../helpers/api.js';
