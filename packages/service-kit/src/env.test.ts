@@ -37,7 +37,6 @@ describe('the env fragments', () => {
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
       SHUTDOWN_DRAIN_MS: 500,
-      DATABASE_URL: undefined,
       PGLITE_DATA_DIR: '.data/example',
       warnings: [
         'SERVICE_PRIVATE_KEY is not set: using the fixed development key (refused when NODE_ENV=production)',
