@@ -4,7 +4,7 @@ import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { UpstreamFailure } from '../upstream/errors.js';
+import { isOutage, UpstreamFailure } from '../upstream/errors.js';
 import type { CacheMetrics } from './metrics.js';
 
 /** How one read was served: from the cache, from the upstream, or stale from the cache because the upstream failed. */
@@ -80,9 +80,9 @@ function quieter(a: string, b: string): string {
   return LEVELS.indexOf(a) > LEVELS.indexOf(b) ? a : b;
 }
 
-/** Whether an error is an outage (unreachable, timeout, garbage), for which a stale answer beats none. */
-function isOutage(error: unknown): boolean {
-  return error instanceof UpstreamFailure;
+/** Whether an error is an upstream outage (upstream/errors.ts), for which a stale answer beats none. */
+function isStaleWorthy(error: unknown): boolean {
+  return error instanceof UpstreamFailure && isOutage(error);
 }
 
 /**
@@ -139,7 +139,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
             const answer = await loader();
             return answer === undefined ? ctx.skip() : answer;
           } catch (error) {
-            if (isOutage(error)) {
+            if (isStaleWorthy(error)) {
               outage = error;
               throw error;
             }

@@ -203,3 +203,17 @@ export function toUpstreamFailure(error: unknown, service: string, retryAfterSec
 export function opensCircuit(failure: UpstreamFailure): boolean {
   return failure.outcome === 'unavailable' || failure.outcome === 'timeout';
 }
+
+/**
+ * Whether a failure is an outage of the upstream (down, circuit open, too slow, or answering garbage),
+ * for which a cache may serve a stale answer rather than none. A refusal the service meant (404, 403,
+ * 409, …: outcome `rejected`) is never an outage: it is the answer.
+ */
+export function isOutage(failure: UpstreamFailure): boolean {
+  return (
+    failure.outcome === 'unavailable' ||
+    failure.outcome === 'circuit_open' ||
+    failure.outcome === 'timeout' ||
+    failure.outcome === 'bad_response'
+  );
+}

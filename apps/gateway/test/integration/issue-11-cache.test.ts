@@ -57,7 +57,7 @@ describe('caching and conditional requests without Redis (memory only)', () => {
     const post = await stack.api('GET', `/api/v1/posts/${id}`);
     expect(post.status).toBe(200);
     expect(post.headers.get('etag')).toMatch(/^"[A-Za-z0-9_-]+"$/);
-    expect(post.headers.get('cache-control')).toBe('public, max-age=30');
+    expect(post.headers.get('cache-control')).toBe('public, max-age=2');
     expect(post.headers.get('vary')).toBeNull();
     const me = await stack.api('GET', '/api/v1/users/me', { token: ada.access });
     expect(me.headers.get('cache-control')).toBe('private, max-age=60');

@@ -69,13 +69,16 @@ export function startUserEventsPoller(options: {
     return events.length === PAGE_SIZE;
   }
 
+  /** Waits `ms`, or less when stopping; removes its abort listener either way (one per poll would pile up). */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stopping.signal.addEventListener('abort', () => {
+      const wake = () => {
         clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', wake);
         resolve();
-      });
+      };
+      const timer = setTimeout(wake, ms);
+      stopping.signal.addEventListener('abort', wake, { once: true });
     });
 
   const loop = (async () => {

@@ -38,7 +38,9 @@ export const postsContract = defineContract({
       summary: 'List posts, newest first',
       tags,
       errors: { 400: 'authorId not a positive integer, limit outside 1..100 or offset < 0' },
-      cache: { scope: 'public', maxAgeSeconds: 10, tags: ['posts'] },
+      // ≤ 2 s: deleting a user removes their posts later, through events (SPEC: within 5 s), and
+      // no gateway write can invalidate that; a longer max age would re-cache them in between.
+      cache: { scope: 'public', maxAgeSeconds: 2, tags: ['posts'] },
     },
   },
   byId: {
@@ -53,7 +55,8 @@ export const postsContract = defineContract({
       summary: 'Get a post by id',
       tags,
       errors: { 400: 'id is not a positive integer', 404: 'No post with this id' },
-      cache: { scope: 'public', maxAgeSeconds: 30, tags: ['posts/{id}'] },
+      // ≤ 2 s, as `list`: a deleted user's posts vanish through events, not a gateway write.
+      cache: { scope: 'public', maxAgeSeconds: 2, tags: ['posts/{id}'] },
     },
   },
   update: {
