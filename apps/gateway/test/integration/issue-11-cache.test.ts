@@ -102,6 +102,17 @@ describe('caching and conditional requests without Redis (memory only)', () => {
     });
   });
 
+  it('answers 404 for a cached post once it is deleted, never the stale copy (a refusal is not an outage)', async () => {
+    const id = await writePost(stack.api, ada, 'Soon gone');
+    expect((await stack.api('GET', `/api/v1/posts/${id}`)).status).toBe(200);
+    expect((await stack.api('DELETE', `/api/v1/posts/${id}`, { token: ada.access })).status).toBe(204);
+    for (let read = 0; read < 2; read += 1) {
+      const gone = await stack.api('GET', `/api/v1/posts/${id}`);
+      expect(gone.status).toBe(404);
+      expect(gone.headers.get('x-cache')).not.toBe('stale');
+    }
+  });
+
   it('serves a second read from the cache, and a write invalidates before its answer (read your write)', async () => {
     const id = await writePost(stack.api, ada, 'Before');
     const calls = () => posts.calls.filter((path) => path === 'posts.byId').length;
