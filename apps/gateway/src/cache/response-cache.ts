@@ -20,7 +20,7 @@ export interface ResponseCache {
    * for every concurrent miss of one key), stored when it succeeds. A contract without
    * `rest.cache`, or a private one without a caller, is passed to `load` as is.
    * A deliberate upstream error (404, 403, …) is never cached and never hidden by a stale entry;
-   * an outage (503/504/502) serves the stale entry within the grace period, if there is one.
+   * an outage (503/504/502) serves the stale entry only within a grace period (`graceMs`, off by default).
    * @param note told how the read was served (hit, miss, stale), for the response header and log
    * @param fresh the client asked for `Cache-Control: no-cache`: answer from `load`, the entry untouched
    * @throws what `load` throws when nothing can be served
@@ -55,7 +55,11 @@ export interface ResponseCacheOptions {
   log: FastifyBaseLogger;
   /** Entries kept in memory per replica; 10 000 by default. */
   maxEntries?: number;
-  /** How long an expired entry may still be served while its upstream fails, in milliseconds; 5 min by default. */
+  /**
+   * How long an expired entry may still be served while its upstream fails (stale-if-error), in
+   * milliseconds. Off (0) by default: SPEC maps an unreachable, slow or broken service to 503/504/502,
+   * and a stale copy could hide a write that timed out but committed.
+   */
   graceMs?: number;
 }
 
@@ -108,7 +112,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     stores: { responses: store },
     // bentocache logs each factory run at info: keep its warnings and errors only (Redis failures).
     logger: log.child({ component: 'cache' }, { level: quieter(log.level, 'warn') }),
-    grace: options.graceMs ?? 5 * 60_000,
+    grace: options.graceMs ? options.graceMs : false,
     graceBackoff: 1000,
     // No stale-while-revalidate: an expired or invalidated entry waits for its upstream (a write is
     // read back at once); stale answers are served only when the upstream fails.

@@ -13,10 +13,14 @@ interface Operation {
 
 type PathsDocument = { paths: Record<string, Record<string, { summary?: string; operationId?: string }>> };
 
+/** The HTTP methods of an OpenAPI path item; its other keys (`servers`, `parameters`, …) are not operations. */
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
 function operationsOf(doc: PathsDocument) {
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(item)) {
+      if (!HTTP_METHODS.has(method)) continue;
       operations.push({ method, path, summary: operation.summary ?? '', operationId: operation.operationId ?? '' });
     }
   }
