@@ -12,8 +12,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureNginx } from '@basis/nginx';
 import { type BenchDatabase, createBenchDatabase } from './database.js';
-import { ensureNginx, type RunningNginx, startNginx } from './nginx.js';
+import { type RunningNginx, startNginx } from './nginx.js';
 import {
   cpuTimeMs,
   freePort,
