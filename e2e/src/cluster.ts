@@ -93,9 +93,9 @@ function listening(host: string, port: number): Promise<boolean> {
  * Starts the replica test's cluster from the built apps, with production configuration
  * (`NODE_ENV=production`, fresh ES256 service keys, a random 32-byte `JWT_SECRET`):
  * a fresh database per app on `postgresUrl` (dropped on close), one leased Redis database,
- * users A/B and posts A/B behind nginx's per-service upstreams, gateways A/B (which reach the
- * services through nginx) behind nginx's front. Services of one app start one after the other
- * (the first migrates the database), the two apps in parallel.
+ * users A/B and posts A/B behind nginx's per-service upstreams, all four started at once (the
+ * replicas of one app take turns migrating their fresh database), then gateways A/B (which reach
+ * the services through nginx) behind nginx's front.
  * @throws when anything fails to start; what did start is stopped first
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -206,7 +206,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         env: envOf[app],
       });
     };
-    await Promise.all([start('users-a').then(() => start('users-b')), start('posts-a').then(() => start('posts-b'))]);
+    // Both replicas of an app at once, as a Deployment starts them: they take turns migrating the fresh database.
+    await Promise.all((['users-a', 'users-b', 'posts-a', 'posts-b'] as const).map(start));
     await Promise.all([start('gateway-a'), start('gateway-b')]);
 
     const url = (p: number) => `http://${ADDRESSES.front}:${p}`;
