@@ -19,7 +19,7 @@ const SECRETS = {
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
@@ -119,9 +119,9 @@ describe('the stack in docker-compose.yml', () => {
     expect(service('redis').healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
   });
 
-  it.each(['users', 'posts', 'gateway'])('builds %s from its Dockerfile and checks /healthz', (name) => {
+  it.each(['users', 'posts', 'gateway'])('builds %s from docker/Dockerfile with APP=%s and checks /healthz', (name) => {
     const app = service(name);
-    expect(app.build).toEqual({ context: '.', dockerfile: `apps/${name}/Dockerfile` });
+    expect(app.build).toEqual({ context: '.', dockerfile: 'docker/Dockerfile', args: { APP: name } });
     expect(app.environment?.NODE_ENV).toBe('production');
     expect(app.healthcheck?.test.join(' ')).toContain('/healthz');
   });
