@@ -174,7 +174,7 @@ describe('deploy/k8s, read offline', () => {
     for (const d of deployments.filter((d) => nameOf(d) !== 'gateway')) {
       const service = services.find((s) => matches(s.spec?.selector, podLabels(d)));
       const port = service?.spec?.ports?.[0]?.port;
-      expect(shared[`${nameOf(d).toUpperCase()}_SERVICE_URL`], nameOf(d)).toBe(
+      expect(shared[`${nameOf(d).toUpperCase().replaceAll('-', '_')}_SERVICE_URL`], nameOf(d)).toBe(
         `http://${nameOf(service ?? {})}:${port}`,
       );
     }
