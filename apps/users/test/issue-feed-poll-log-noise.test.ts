@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import { UsersRepository } from '../src/repositories/users.js';
 import { seedUser } from './support/seed.js';
-import { startServer, type TestServer } from './support/server.js';
+import { useLoggingServer } from './support/suite.js';
 
 /**
  * Leftover report: posts polls `events.feed` every second, and users logged a `request completed` line at
@@ -10,23 +9,9 @@ import { startServer, type TestServer } from './support/server.js';
  * logs one `info` line saying how many.
  */
 describe('users logging the events.feed polls of posts (log noise report)', () => {
-  let db: DatabaseHandle;
-  let server: TestServer;
-  const lines: Record<string, unknown>[] = [];
-  const asPosts = () => server.client(null, { issuer: 'posts' });
-  const infoLines = () => lines.filter((line) => line.level === 30);
-
-  beforeAll(async () => {
-    db = await openDatabase({ pgliteDataDir: 'memory://' });
-    server = await startServer(db, { logLines: lines });
-  });
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await db?.close();
-  });
-  beforeEach(() => {
-    lines.length = 0;
-  });
+  const suite = useLoggingServer();
+  const asPosts = () => suite.server.client(null, { issuer: 'posts' });
+  const infoLines = () => suite.lines.filter((line) => line.level === 30);
 
   it('logs nothing at info for polls that deliver nothing', async () => {
     for (let poll = 0; poll < 3; poll++) {
@@ -36,9 +21,9 @@ describe('users logging the events.feed polls of posts (log noise report)', () =
   });
 
   it('logs one info line when a poll delivers events, with their count and last id', async () => {
-    const ada = await seedUser(db, { email: 'ada@example.com' });
-    await new UsersRepository(db.db).delete(ada.id);
-    lines.length = 0;
+    const ada = await seedUser(suite.db, { email: 'ada@example.com' });
+    await new UsersRepository(suite.db.db).delete(ada.id);
+    suite.lines.length = 0;
     const { events } = await asPosts().events.feed.query({ after: 0 });
     expect(events).toHaveLength(1);
     expect(infoLines()).toEqual([
@@ -48,7 +33,7 @@ describe('users logging the events.feed polls of posts (log noise report)', () =
 
   it('still logs every other request at info', async () => {
     // The gateway's call without a user: refused (401), and its request line at info as ever.
-    await expect(server.client().users.list.query({})).rejects.toThrow();
+    await expect(suite.server.client().users.list.query({})).rejects.toThrow();
     expect(infoLines()).toContainEqual(expect.objectContaining({ msg: 'request completed', status: 401 }));
   });
 });
