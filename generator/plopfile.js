@@ -10,6 +10,8 @@ import {
   addGatewayService,
   addK8sServiceUrl,
   addKustomizeResource,
+  addReadmeSecrets,
+  addRootEnvExample,
   addTurboEnv,
   fromPosts,
   namesOf,
@@ -22,9 +24,10 @@ const GATEWAY_SERVICES = 'apps/gateway/src/services.ts';
 
 /**
  * `npm run new:service -- <name>` (plop): scaffolds a Basis service. Templates (templates/) give the contract
- * and the app's sources; what posts already has (Dockerfile, .env.example, compose block, Kubernetes
- * manifests, database init script, the test server helper) is copied from posts with its names and port
- * replaced, so settings such as the service credential follow whatever posts uses today.
+ * and the app's sources; what posts already has (.env.example, compose block, Kubernetes manifests, database
+ * init script, the test server helper) is copied from posts with its names and port replaced, so settings
+ * such as the service credential follow whatever posts uses today. Its image needs nothing new: compose
+ * builds it from docker/Dockerfile with `APP: <name>`.
  * @param {import('plop').NodePlopAPI} plop
  */
 // biome-ignore lint/style/noDefaultExport: plop loads the plopfile's default export.
@@ -82,13 +85,14 @@ export default function (plop) {
           data,
         },
         copyFromPosts('apps/posts/.env.example', `${app}/.env.example`),
-        copyFromPosts('apps/posts/Dockerfile', `${app}/Dockerfile`),
         copyFromPosts('apps/posts/test/support/server.ts', `${app}/test/support/server.ts`),
         rewrite(GATEWAY_SERVICES, (text) => addGatewayService(text, names, port)),
         rewrite('apps/gateway/.env.example', (text) => addGatewayEnvExample(text, names, port)),
         rewrite('packages/client/src/routes.ts', (text) => addClientRoutes(text, names)),
         rewrite('turbo.json', (text) => addTurboEnv(text, names)),
         rewrite('docker-compose.yml', (text) => addComposeService(text, names, port)),
+        rewrite('.env.example', (text) => addRootEnvExample(text, names)),
+        rewrite('README.md', (text) => addReadmeSecrets(text, names)),
         copyFromPosts('docker/postgres/create-posts-database.sh', `docker/postgres/create-${names.name}-database.sh`),
         ...k8sFiles.map((file) => copyFromPosts(`deploy/k8s/posts/${file}`, `deploy/k8s/${names.name}/${file}`)),
         rewrite('deploy/k8s/kustomization.yaml', (text) => addKustomizeResource(text, names)),

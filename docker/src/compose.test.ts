@@ -8,18 +8,17 @@ import { parse } from 'yaml';
 import { REPO_ROOT, readRepoFile } from './repo.js';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
-const SECRETS = {
-  JWT_SECRET: 'j'.repeat(32),
-  GATEWAY_SERVICE_PRIVATE_KEY: 'pem',
-  USERS_SERVICE_PRIVATE_KEY: 'pem',
-  POSTS_SERVICE_PRIVATE_KEY: 'pem',
-  GATEWAY_SERVICE_PUBLIC_KEY: 'pem',
-  POSTS_SERVICE_PUBLIC_KEY: 'pem',
-};
+/** A value for every required variable (`${NAME:?…}`): JWT_SECRET long enough, the service keys as PEM stand-ins. */
+const SECRETS = Object.fromEntries(
+  [...readRepoFile('docker-compose.yml').matchAll(/\$\{(\w+):\?/g)].map(([, name = '']) => [
+    name,
+    name === 'JWT_SECRET' ? 'j'.repeat(32) : 'pem',
+  ]),
+);
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
@@ -119,9 +118,9 @@ describe('the stack in docker-compose.yml', () => {
     expect(service('redis').healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
   });
 
-  it.each(['users', 'posts', 'gateway'])('builds %s from its Dockerfile and checks /healthz', (name) => {
+  it.each(['users', 'posts', 'gateway'])('builds %s from docker/Dockerfile with APP=%s and checks /healthz', (name) => {
     const app = service(name);
-    expect(app.build).toEqual({ context: '.', dockerfile: `apps/${name}/Dockerfile` });
+    expect(app.build).toEqual({ context: '.', dockerfile: 'docker/Dockerfile', args: { APP: name } });
     expect(app.environment?.NODE_ENV).toBe('production');
     expect(app.healthcheck?.test.join(' ')).toContain('/healthz');
   });
@@ -151,7 +150,7 @@ describe('the stack in docker-compose.yml', () => {
     expect(script).toContain('--set=posts_db="$POSTS_DB"');
   });
 
-  it('publishes the gateway on 8001, wired to users, posts and redis once they are healthy', () => {
+  it('publishes the gateway on 8001, wired to redis and every service once they are healthy', () => {
     const gateway = service('gateway');
     expect(gateway.ports).toEqual(['8001:8001']);
     expect(gateway.environment).toMatchObject({
@@ -160,11 +159,12 @@ describe('the stack in docker-compose.yml', () => {
       POSTS_SERVICE_URL: 'http://posts:8003',
       REDIS_URL: 'redis://redis:6379',
     });
-    expect(gateway.depends_on).toEqual({
-      users: { condition: 'service_healthy' },
-      posts: { condition: 'service_healthy' },
-      redis: { condition: 'service_healthy' },
-    });
+    // Every service built from docker/Dockerfile (users, posts, and any generated one), plus redis.
+    const services = Object.keys(compose.services).filter((name) => name !== 'gateway' && service(name).build);
+    expect(services).toEqual(expect.arrayContaining(['users', 'posts']));
+    expect(gateway.depends_on).toEqual(
+      Object.fromEntries(['redis', ...services].map((name) => [name, { condition: 'service_healthy' }])),
+    );
   });
 
   it('takes every secret from the environment (.env) and stops when one is missing', () => {

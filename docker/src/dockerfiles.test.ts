@@ -1,84 +1,101 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseEnv as parseDotenv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type Instruction, parseDockerfile, type Stage } from './dockerfile.js';
+import { appNames, DOCKERFILE, PROD_DEPS_RUN } from './image.js';
 import { REPO_ROOT, readRepoFile } from './repo.js';
-
-const apps = [
-  { app: 'users', port: 8002 },
-  { app: 'posts', port: 8003 },
-  { app: 'gateway', port: 8001 },
-];
 
 const all = (stage: Stage | undefined, keyword: string): Instruction[] =>
   stage?.instructions.filter((i) => i.keyword === keyword) ?? [];
+const args = (stage: Stage | undefined, keyword: string): string[] => all(stage, keyword).map((i) => i.args);
 
-describe.each(apps)('apps/$app/Dockerfile', ({ app, port }) => {
-  const { globalArgs, stages } = parseDockerfile(readRepoFile(`apps/${app}/Dockerfile`));
+describe('docker/Dockerfile, the one image definition of every app', () => {
+  const { globalArgs, stages } = parseDockerfile(readRepoFile(DOCKERFILE));
+  const stage = (name: string) => stages.find((s) => s.name === name);
   const runtime = stages.at(-1);
-  const runs = stages.flatMap((stage) => all(stage, 'RUN').map((i) => i.args));
+  const runs = stages.flatMap((s) => args(s, 'RUN'));
 
   it('is multi-stage on node:20-slim', () => {
-    expect(stages.length).toBeGreaterThanOrEqual(4);
+    expect(stages.map((s) => s.name)).toEqual(['base', 'prune', 'deps', 'build', 'prod-deps', 'runtime']);
     expect(globalArgs.map((a) => a.args)).toContain('NODE_IMAGE=node:20-slim');
-    // The stages start from the NODE_IMAGE build argument.
     expect(stages[0]?.from).toBe(`\${NODE_IMAGE}`);
     expect(runtime?.from).toBe(`\${NODE_IMAGE}`);
   });
 
-  it(`prunes the monorepo to @basis/${app} and installs from the pruned lockfile`, () => {
-    expect(runs).toContain(`turbo prune @basis/${app} --docker`);
-    expect(runs).toContain('npm ci');
-    expect(runs).toContain('npm ci --omit=dev');
-    expect(runs).toContain(`npx turbo build --filter=@basis/${app}`);
-    const copies = stages.flatMap((stage) => all(stage, 'COPY').map((i) => i.args));
-    expect(copies).toContain('--from=prune /app/out/json/ .');
-    expect(copies).toContain('--from=prune /app/out/full/ .');
+  it('names no app: APP, a build argument without default, picks the workspace', () => {
+    for (const name of ['prune', 'build', 'runtime']) expect(args(stage(name), 'ARG')).toContain('APP');
+    const text = readRepoFile(DOCKERFILE)
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .join('\n');
+    for (const app of appNames()) expect(text).not.toMatch(new RegExp(`\\b${app}\\b`));
+    expect(text).not.toMatch(/\b80\d\d\b/);
+  });
+
+  it('prunes the monorepo to @basis/$APP and installs from the pruned lockfile', () => {
+    expect(runs).toContain(`turbo prune @basis/\${APP} --docker`);
+    expect(args(stage('deps'), 'RUN')).toEqual(['npm ci']);
+    expect(runs).toContain(`npx turbo build --filter=@basis/\${APP}`);
+    expect(args(stage('deps'), 'COPY')).toEqual(['--from=prune /app/out/json/ .']);
+    expect(args(stage('build'), 'COPY')).toContain('--from=prune /app/out/full/ .');
+  });
+
+  it('installs production dependencies only in the stage the runtime copies', () => {
+    expect(args(stage('prod-deps'), 'COPY')).toEqual(['--from=prune /app/out/json/ .']);
+    expect(args(stage('prod-deps'), 'RUN')).toEqual([PROD_DEPS_RUN]);
   });
 
   it('pins the turbo the repository uses', () => {
-    const pinned = stages.flatMap((s) => all(s, 'ARG')).find((a) => a.args.startsWith('TURBO_VERSION='));
+    const pinned = args(stage('prune'), 'ARG').find((a) => a.startsWith('TURBO_VERSION='));
     const lock = JSON.parse(readRepoFile('package-lock.json')) as {
       packages: Record<string, { version?: string }>;
     };
-    expect(pinned?.args).toBe(`TURBO_VERSION=${lock.packages['node_modules/turbo']?.version}`);
+    expect(pinned).toBe(`TURBO_VERSION=${lock.packages['node_modules/turbo']?.version}`);
   });
 
-  it('runs the built entry as the non-root node user in production mode, with a health check', () => {
-    const users = all(runtime, 'USER').map((i) => i.args);
-    expect(users.at(-1)).toBe('node');
-    expect(
-      all(runtime, 'ENV')
-        .map((i) => i.args)
-        .join(' '),
-    ).toMatch(/\bNODE_ENV=production\b/);
-    expect(all(runtime, 'EXPOSE').map((i) => i.args)).toEqual([String(port)]);
-    expect(all(runtime, 'CMD').map((i) => JSON.parse(i.args))).toEqual([['node', `apps/${app}/dist/main.js`]]);
-    expect(all(runtime, 'HEALTHCHECK')[0]?.args).toContain('/healthz');
-    expect(existsSync(join(REPO_ROOT, `apps/${app}/src/main.ts`))).toBe(true);
+  it('ships every built workspace, and the migrations and default port of the app', () => {
+    const ship = args(stage('build'), 'RUN').find((run) => run.includes('/ship')) ?? '';
+    expect(ship).toContain('for dist in packages/*/dist apps/*/dist');
+    expect(ship).toContain(`cp -R "apps/\${APP}/drizzle" "/ship/apps/\${APP}/drizzle"`);
+    expect(ship).toContain(`"apps/\${APP}/.env.example" > "/ship/apps/\${APP}/.default-port"`);
+  });
+
+  it('runs the built entry from the app folder as the non-root node user in production mode, with a health check', () => {
+    expect(args(runtime, 'USER').at(-1)).toBe('node');
+    expect(args(runtime, 'ENV').join(' ')).toMatch(/\bNODE_ENV=production\b/);
+    // The port is the app's: PORT when set (compose, Kubernetes), else its env.ts default.
+    expect(args(runtime, 'ENV').join(' ')).not.toMatch(/\bPORT=/);
+    expect(args(runtime, 'WORKDIR').at(-1)).toBe(`/app/apps/\${APP}`);
+    expect(args(runtime, 'CMD').map((a) => JSON.parse(a))).toEqual([['node', 'dist/main.js']]);
+    const check = args(runtime, 'HEALTHCHECK')[0] ?? '';
+    expect(check).toContain('/healthz');
+    expect(check).toContain('process.env.PORT');
+    expect(check).toContain('.default-port');
   });
 
   it('copies only production dependencies and built output into the runtime stage', () => {
-    const copies = all(runtime, 'COPY').map((i) => i.args);
-    expect(copies).toContain('--from=prod-deps /app/ ./');
-    expect(copies).toContain(`--from=build /app/apps/${app}/dist apps/${app}/dist`);
-    expect(copies.every((c) => c.startsWith('--from='))).toBe(true);
+    expect(args(runtime, 'COPY')).toEqual(['--from=prod-deps /app/ ./', '--from=build /ship/ ./']);
   });
 });
 
-describe.each(['users', 'posts'])('the %s image', (app) => {
-  const { stages } = parseDockerfile(readRepoFile(`apps/${app}/Dockerfile`));
-  const copies = all(stages.at(-1), 'COPY').map((i) => i.args);
+describe.each(appNames())('apps/%s, built with APP=%s', (app) => {
+  const dir = join(REPO_ROOT, 'apps', app);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
 
-  it('ships the drizzle migrations next to dist/, where the service reads them at start', () => {
-    expect(copies).toContain(`--from=build /app/apps/${app}/drizzle apps/${app}/drizzle`);
-    expect(existsSync(join(REPO_ROOT, `apps/${app}/drizzle/meta/_journal.json`))).toBe(true);
+  it('is the workspace @basis/<folder> with a src/main.ts, and no Dockerfile of its own', () => {
+    expect(manifest.name).toBe(`@basis/${app}`);
+    expect(existsSync(join(dir, 'src/main.ts'))).toBe(true);
+    expect(existsSync(join(dir, 'Dockerfile'))).toBe(false);
   });
 
-  it('ships the built packages it runs on: contracts and the service kit', () => {
-    for (const pkg of ['contracts', 'service-kit']) {
-      expect(copies).toContain(`--from=build /app/packages/${pkg}/dist packages/${pkg}/dist`);
-    }
+  it('names its default port on a PORT= line of .env.example, which the health check reads', () => {
+    expect(parseDotenv(readFileSync(join(dir, '.env.example'), 'utf8')).PORT).toMatch(/^\d+$/);
+  });
+
+  it('has its migrations journal in drizzle/ when it has migrations', () => {
+    if (existsSync(join(dir, 'drizzle'))) expect(existsSync(join(dir, 'drizzle/meta/_journal.json'))).toBe(true);
+    else expect(app).toBe('gateway');
   });
 });
 

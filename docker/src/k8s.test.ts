@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -9,6 +9,7 @@ import { ConfigMap, type IConfigMap, type IService, Service } from 'kubernetes-m
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { parseDockerfile } from './dockerfile.js';
+import { appNames, DOCKERFILE } from './image.js';
 import { KUSTOMIZATION_FIELDS, type LoadedObject, loadKustomization, parseQuantity, type RawObject } from './k8s.js';
 import { REPO_ROOT, readRepoFile } from './repo.js';
 
@@ -26,7 +27,7 @@ const NAME_LABEL = 'app.kubernetes.io/name';
 const EXTRA_CALLERS: Record<string, string[]> = { users: ['posts'] };
 /** Variable names whose value is a secret: never a literal `value:` in a manifest, never in a ConfigMap. */
 const SECRETISH = /SECRET|PASSWORD|PRIVATE_KEY|PUBLIC_KEYS|_TOKEN$|DATABASE_URL|REDIS_URL|CREDENTIAL/;
-/** uids of the named users of the node base image (`USER node` in the Dockerfiles). */
+/** uids of the named users of the node base image (`USER node` in docker/Dockerfile). */
 const IMAGE_USERS: Record<string, number> = { node: 1000 };
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -54,17 +55,19 @@ const container = (d: IDeployment) => {
 const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>): boolean =>
   Object.entries(selector ?? {}).every(([key, value]) => labels[key] === value);
 
-/** Apps of the repository that ship an image: each must be deployed. */
-const imageApps = readdirSync(join(REPO_ROOT, 'apps')).filter((app) =>
-  existsSync(join(REPO_ROOT, 'apps', app, 'Dockerfile')),
-);
+/** Apps of the repository: each ships an image (docker/Dockerfile with APP=<folder>) and must be deployed. */
+const imageApps = appNames();
 
-/** The port and user a Dockerfile's runtime stage declares. */
+/**
+ * The port an app's image listens on without PORT (its default: the `PORT=` line of its `.env.example`, which
+ * the image's health check reads too) and the uid of the user docker/Dockerfile's runtime stage runs as.
+ */
 function dockerfileRuntime(app: string): { port: number; uid: number } {
-  const runtime = parseDockerfile(readRepoFile(`apps/${app}/Dockerfile`)).stages.at(-1);
+  const runtime = parseDockerfile(readRepoFile(DOCKERFILE)).stages.at(-1);
   const last = (keyword: string) => runtime?.instructions.filter((i) => i.keyword === keyword).at(-1)?.args ?? '';
   const user = last('USER').split(':')[0] ?? '';
-  return { port: Number(last('EXPOSE')), uid: /^\d+$/.test(user) ? Number(user) : (IMAGE_USERS[user] ?? 0) };
+  const port = Number(/^PORT=(\d+)$/m.exec(readRepoFile(`apps/${app}/.env.example`))?.[1]);
+  return { port, uid: /^\d+$/.test(user) ? Number(user) : (IMAGE_USERS[user] ?? 0) };
 }
 
 /** Variables an app documents in its `.env.example` (checked against its env schema by the app's own test). */
@@ -127,11 +130,11 @@ describe('deploy/k8s, read offline', () => {
     expect(keys.filter((key, i) => keys.indexOf(key) !== i)).toEqual([]);
   });
 
-  it('deploys every app of the repository that has a Dockerfile (a new app without manifests fails here)', () => {
+  it('deploys every app of the repository (a new app without manifests fails here)', () => {
     expect(imageApps.length).toBeGreaterThanOrEqual(2);
     const roots = (kustomizations[0]?.content.resources as string[] | undefined) ?? [];
     for (const app of imageApps) {
-      expect(deployments.map(nameOf), `apps/${app} has a Dockerfile but no Deployment`).toContain(app);
+      expect(deployments.map(nameOf), `apps/${app} has no Deployment`).toContain(app);
       expect(roots, `deploy/k8s/kustomization.yaml lists ${app}`).toContain(app);
     }
   });
@@ -171,7 +174,7 @@ describe('deploy/k8s, read offline', () => {
     for (const d of deployments.filter((d) => nameOf(d) !== 'gateway')) {
       const service = services.find((s) => matches(s.spec?.selector, podLabels(d)));
       const port = service?.spec?.ports?.[0]?.port;
-      expect(shared[`${nameOf(d).toUpperCase()}_SERVICE_URL`], nameOf(d)).toBe(
+      expect(shared[`${nameOf(d).toUpperCase().replaceAll('-', '_')}_SERVICE_URL`], nameOf(d)).toBe(
         `http://${nameOf(service ?? {})}:${port}`,
       );
     }
@@ -192,7 +195,7 @@ describe.each(deployments.map((d) => [nameOf(d), d] as const))('the %s Deploymen
     expect(pod?.containers).toHaveLength(1);
   });
 
-  it('listens on the port its Dockerfile exposes, with PORT set to it', () => {
+  it("listens on the port of its image (the app's default), with PORT set to it", () => {
     expect(httpPort).toBeTypeOf('number');
     expect(env.get('PORT')?.value).toBe(String(httpPort));
     if (hasImage) expect(httpPort).toBe(dockerfileRuntime(app).port);

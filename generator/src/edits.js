@@ -174,16 +174,16 @@ export function addGatewayEnvExample(text, names, port) {
 
 /**
  * Rewrites a posts file for the new service: `posts` → name, `POSTS` → constant, `Posts` → Pascal,
- * `basis_posts` → `basis_<snake>`, port 8003 → port, and drops the lines about `USERS_SERVICE_URL`
- * (posts reads user events; a new service does not). Credential and other settings carry over as posts has them.
+ * `basis_posts` → `basis_<snake>`, port 8003 → port, and drops the lines naming `USERS_SERVICE_URL` and the
+ * comment above its setting (posts reads user events; a new service does not). Credential and other settings carry over as posts has them.
  */
 export function fromPosts(text, names, port) {
   const lines = text.split('\n');
   const kept = lines.filter((line, index) => {
     if (/USERS_SERVICE_URL|users:8002/.test(line)) return false;
-    // The comment line right above a dropped USERS_SERVICE_URL line goes with it.
+    // The comment right above a dropped USERS_SERVICE_URL setting (it explains posts' event feed) goes with it.
     const next = lines[index + 1] ?? '';
-    return !(/^\s*#/.test(line) && /USERS_SERVICE_URL/.test(next) && /user events/.test(line));
+    return !(/^\s*#/.test(line) && /^\s*USERS_SERVICE_URL[=:]/.test(next));
   });
   return kept
     .join('\n')
@@ -239,14 +239,74 @@ export function addComposeService(compose, names, port) {
     ),
     "docker-compose.yml (the gateway's POSTS_SERVICE_URL)",
   );
+  // The gateway's depends_on, kept in alphabetical order (dclint's service-dependencies-alphabetical-order).
   return mustChange(
     out,
     out.replace(
-      /( {4}depends_on:\n {6}posts:\n {8}condition: service_healthy\n)(?=(?: {6}.*\n)* {4}environment:\n {6}NODE_ENV: production\n {6}PORT: "8001")/,
-      `$1      ${names.name}:\n        condition: service_healthy\n`,
+      /( {4}depends_on:\n)((?: {6}[a-z0-9-]+:\n {8}condition: \w+\n)+)(?= {4}environment:\n {6}NODE_ENV: production\n {6}PORT: "8001")/,
+      (_, head, entries) => {
+        const list = entries.match(/ {6}[a-z0-9-]+:\n {8}condition: \w+\n/g);
+        list.push(`      ${names.name}:\n        condition: service_healthy\n`);
+        const key = (entry) => entry.trim().split(':')[0];
+        return head + list.sort((a, b) => key(a).localeCompare(key(b))).join('');
+      },
     ),
     "docker-compose.yml (the gateway's depends_on)",
   );
+}
+
+/**
+ * Adds the service to the root .env.example that docker-compose.yml reads: its `<NAME>_SERVICE_PRIVATE_KEY`
+ * (required, shown commented out like the others), its `<NAME>_DB`, and its name in the key-generating loops.
+ * @param {string} text .env.example
+ */
+export function addRootEnvExample(text, names) {
+  let out = mustChange(
+    text,
+    text.replace(/(^# POSTS_SERVICE_PRIVATE_KEY=\n)/m, `$1# ${names.constant}_SERVICE_PRIVATE_KEY=\n`),
+    '.env.example (# POSTS_SERVICE_PRIVATE_KEY=)',
+  );
+  out = mustChange(
+    out,
+    out.replace(/(^POSTS_DB=.*\n)/m, `$1${names.constant}_DB=basis_${names.snake}\n`),
+    '.env.example (POSTS_DB=)',
+  );
+  return addToKeyLoops(out, names, '.env.example');
+}
+
+/** Adds the name to every `for app in gateway users posts …;` loop that generates each app's service key. */
+function addToKeyLoops(text, names, what) {
+  return mustChange(
+    text,
+    text.replace(/(for app in gateway users posts(?: [a-z0-9-]+)*);/g, `$1 ${names.name};`),
+    `${what} (for app in gateway users posts …)`,
+  );
+}
+
+/**
+ * Adds the service to the README: its name in the key-generating loops, and in the Kubernetes section the
+ * commands creating its `<name>-service-key` and `<name>-database` Secrets (which its Deployment references).
+ * @param {string} text README.md
+ */
+export function addReadmeSecrets(text, names) {
+  const { name, snake } = names;
+  let out = mustChange(
+    text,
+    text.replace(
+      /(^kubectl -n basis create secret generic posts-service-key .*\n)/m,
+      `$1kubectl -n basis create secret generic ${name}-service-key --from-file=SERVICE_PRIVATE_KEY=${name}-service.pem\n`,
+    ),
+    'README.md (posts-service-key)',
+  );
+  out = mustChange(
+    out,
+    out.replace(
+      /(^kubectl -n basis create secret generic posts-database \\\n.*\n)/m,
+      `$1kubectl -n basis create secret generic ${name}-database \\\n  --from-literal=DATABASE_URL='postgres://${snake}:PASSWORD@db.example.com:5432/${snake}'\n`,
+    ),
+    'README.md (posts-database)',
+  );
+  return addToKeyLoops(out, names, 'README.md');
 }
 
 /** Adds `- <name>` to `resources` of deploy/k8s/kustomization.yaml. */

@@ -165,6 +165,8 @@ describe(`npm run new:service -- ${NAME}, in a scratch copy of the repository`, 
     expect(generated.filter((path) => before.has(path))).toEqual([]);
     expect(edited.sort()).toEqual(
       [
+        '.env.example',
+        'README.md',
         'apps/gateway/.env.example',
         'apps/gateway/src/services.ts',
         'deploy/k8s/common/config.yaml',
@@ -194,6 +196,19 @@ describe(`npm run new:service -- ${NAME}, in a scratch copy of the repository`, 
       mustRun(join(scratch, `apps/${NAME}`), 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
     });
     expect(existsSync(join(scratch, `apps/${NAME}/dist/main.js`))).toBe(true);
+  });
+
+  it('keeps the container and Kubernetes checks green: its image, compose service, secrets and variables', {
+    timeout: STEP_MS,
+  }, () => {
+    // docker/'s offline checks, in the copy: the one Dockerfile serves the new app (no Dockerfile of its own),
+    // compose builds it with APP, the root .env.example documents its variables, the README creates its Secrets.
+    const checks = ['dockerfiles', 'compose', 'env-example', 'k8s'].map((name) => `src/${name}.test.ts`);
+    const output = timed('docker checks', () => mustRun(join(scratch, 'docker'), 'npx', ['vitest', 'run', ...checks]));
+    expect(output).toMatch(/Test Files\s+4 passed/);
+    expect(existsSync(join(scratch, `apps/${NAME}/Dockerfile`))).toBe(false);
+    const example = readFileSync(join(scratch, `apps/${NAME}/.env.example`), 'utf8');
+    expect(example).not.toMatch(/USERS_SERVICE_URL|user-event|users holds|users service/);
   });
 
   it("passes the new service's own tests", { timeout: STEP_MS }, () => {

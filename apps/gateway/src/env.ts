@@ -103,8 +103,11 @@ export const EnvSchema = z.object({
   RATE_LIMIT_REGISTER_PER_IP: positiveInt.default(10),
   /** Which proxies' `X-Forwarded-For` to believe for the client IP: see {@link trustProxy}. */
   TRUST_PROXY: trustProxy,
-  /** Milliseconds the gateway keeps serving after SIGTERM with `/readyz` at 503, before it stops accepting. */
-  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /**
+   * Milliseconds the gateway keeps serving after SIGTERM with `/readyz` at 503, before it stops accepting;
+   * unset: the kit's `shutdownDrainMs` (0 in development, 500 otherwise).
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).optional(),
 });
 
 /** The gateway's identity: the `iss` of every service credential it mints. */

@@ -1,4 +1,5 @@
-import closeWithGrace from 'close-with-grace';
+import { closeGracefully } from '@basis/service-kit';
+import { shutdownDrainMs } from '@basis/service-kit/env';
 import { EnvError, loadEnv } from './env.js';
 import { setDraining } from './http/health.js';
 import { loggerOptions, wantsPrettyLogs } from './http/logging.js';
@@ -25,18 +26,10 @@ async function main(): Promise<void> {
   for (const warning of warnings) app.log.warn(warning);
 
   // SIGTERM/SIGINT: drain (`/readyz` 503 at once, `Connection: close` on every answer, still serving
-  // for SHUTDOWN_DRAIN_MS), then stop accepting, close idle keep-alive connections, finish in-flight
-  // requests, release resources and exit 0; 1 on an uncaught error (no drain) or when closing takes
-  // over the delay (the drain plus 2.5 s, read by docker/src/k8s.test.ts as a bound).
-  closeWithGrace({ delay: env.SHUTDOWN_DRAIN_MS + 2_500, logger: app.log }, async ({ signal, err }) => {
-    setDraining(app);
-    if (err) app.log.error({ err }, 'closing after an uncaught error');
-    else {
-      app.log.info({ signal, drainMs: env.SHUTDOWN_DRAIN_MS }, 'draining, then shutting down');
-      await new Promise((resolve) => setTimeout(resolve, env.SHUTDOWN_DRAIN_MS));
-    }
-    await app.close();
-  });
+  // for SHUTDOWN_DRAIN_MS: 0 by default in development), then stop accepting, close idle keep-alive
+  // connections, finish in-flight requests, release resources and exit 0; 1 on an uncaught error (no
+  // drain) or when closing takes over the drain plus the kit's CLOSE_TIMEOUT_MS (2.5 s).
+  closeGracefully({ app, drainMs: shutdownDrainMs(env), setDraining });
 
   await app.listen({ port: env.PORT, host: env.HOST });
   const bound = app.server.address();

@@ -1,5 +1,6 @@
 import { runService } from '@basis/service-kit';
 import { createCredentialMinter } from '@basis/service-kit/credentials';
+import { shutdownDrainMs } from '@basis/service-kit/env';
 import { openDatabase } from './db/client.js';
 import { loadEnv } from './env.js';
 import { startUserEventsPoller } from './events/poller.js';
@@ -28,5 +29,5 @@ runService('posts', async () => {
     await poller.stop();
     await db.close();
   };
-  return { app, port: env.PORT, host: env.HOST, close, drainMs: env.SHUTDOWN_DRAIN_MS };
+  return { app, port: env.PORT, host: env.HOST, close, drainMs: shutdownDrainMs(env) };
 });

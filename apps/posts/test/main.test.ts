@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { REPEATED_SIGNAL_MS } from '@basis/service-kit';
 import { mintServiceToken, spawnService } from '@basis/service-kit/test';
 import { describe, expect, it } from 'vitest';
 
@@ -39,5 +40,40 @@ describe('the posts service process (src/main.ts)', { timeout: 60_000 }, () => {
         timeoutMs: STARTUP_MS,
       }),
     ).rejects.toThrow(/Invalid environment: USERS_SERVICE_URL: /);
+  });
+
+  // `turbo dev` signals the task's whole process group and tsx watch relays the signal to the service: one
+  // Ctrl-C arrived twice, 4 ms apart, and close-with-grace took the copy for a second Ctrl-C (exit 1, no drain).
+  it('drains once for a SIGINT delivered twice at once (Ctrl-C under turbo dev), then exits 0', async () => {
+    await using service = await spawnService({
+      main: MAIN,
+      nodeArgs: ['--import', 'tsx'],
+      cwd: APP_DIR,
+      env: { SHUTDOWN_DRAIN_MS: '1500', LOG_LEVEL: 'info' },
+      timeoutMs: STARTUP_MS,
+    });
+    service.signal('SIGINT');
+    service.signal('SIGINT');
+    // Still serving during the drain, with every answer retiring its connection.
+    const during = await fetch(`${service.url}/healthz`);
+    expect([during.status, during.headers.get('connection')]).toEqual([200, 'close']);
+    expect(await service.exited()).toBe(0);
+    expect(service.output()).toContain('draining, then shutting down');
+    expect(service.output()).not.toContain('second SIGINT');
+  });
+
+  it('stops at once, exit 1, on a second Ctrl-C during the drain', async () => {
+    await using service = await spawnService({
+      main: MAIN,
+      nodeArgs: ['--import', 'tsx'],
+      cwd: APP_DIR,
+      env: { SHUTDOWN_DRAIN_MS: '20000' },
+      timeoutMs: STARTUP_MS,
+    });
+    service.signal('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, REPEATED_SIGNAL_MS + 150));
+    service.signal('SIGINT');
+    expect(await service.exited()).toBe(1);
+    expect(service.output()).toContain('second SIGINT, exiting');
   });
 });

@@ -1,4 +1,5 @@
 import { runService } from '@basis/service-kit';
+import { shutdownDrainMs } from '@basis/service-kit/env';
 import { ensureBootstrapAdmin } from './bootstrap.js';
 import { openDatabase } from './db/client.js';
 import { loadEnv } from './env.js';
@@ -24,5 +25,5 @@ runService('users', async () => {
     });
     app.log.info({ userId: user.id, created }, 'bootstrap admin ensured');
   }
-  return { app, port: env.PORT, host: env.HOST, close: db.close, drainMs: env.SHUTDOWN_DRAIN_MS };
+  return { app, port: env.PORT, host: env.HOST, close: db.close, drainMs: shutdownDrainMs(env) };
 });

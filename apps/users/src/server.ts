@@ -19,7 +19,7 @@ export interface ServerOptions {
 /**
  * Builds the users service (not yet listening) with the kit's server: tRPC at `/trpc` behind the
  * service credential (audience `users`), `GET /healthz` and `GET /readyz` (200 when the database
- * answers `select 1`, else 503), request ids and the request log.
+ * answers `select 1`, else 503), request ids and the request log (`events.feed` polls at `debug`).
  * @param options the parsed environment and the database; the caller closes the database after `app.close()`
  * @returns the Fastify instance; call `listen` on it
  */
@@ -33,5 +33,7 @@ export async function buildServer({ env, db, logStream }: ServerOptions): Promis
     createContext: (base): RequestContext => ({ ...base, users, sessions, events }),
     ready: db.ping,
     logStream,
+    // posts polls the feed every second or so: one `debug` line per poll, an `info` line only when it delivers.
+    polledProcedures: ['events.feed'],
   });
 }

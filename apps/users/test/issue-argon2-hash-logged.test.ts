@@ -3,12 +3,11 @@ import { loggerOptions, serializeError } from '@basis/service-kit/logging';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import * as schema from '../src/db/schema.js';
 import { expectTRPCError } from './support/assertions.js';
 import { seedUser } from './support/seed.js';
-import { startServer, type TestServer } from './support/server.js';
+import { useLoggingServer } from './support/suite.js';
 
 const EMAIL = 'ada.secret@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -32,29 +31,17 @@ function expectNothingLeaked(text: string): void {
  * and PGlite errors carry enumerable `query` and `params`: the argon2 hash and the email were logged.
  */
 describe('a failing insert of ada.secret@example.com on PGlite (argon2 hash in the log, tester report)', () => {
-  let db: DatabaseHandle;
-  let server: TestServer;
-  const lines: Record<string, unknown>[] = [];
-
-  beforeAll(async () => {
-    db = await openDatabase({ pgliteDataDir: 'memory://' });
+  const suite = useLoggingServer(async (db) => {
     // Every insert into or update of users now fails inside PostgreSQL, after the hash is bound.
     await db.db.execute(`create function refuse_users() returns trigger language plpgsql as $$
       begin raise exception 'users are read-only in this test'; end $$`);
     await db.db.execute(
       'create trigger refuse_users before insert or update on users for each row execute function refuse_users()',
     );
-    server = await startServer(db, { logLines: lines });
-  });
-  afterAll(async () => {
-    await server?.[Symbol.asyncDispose]();
-    await db?.close();
-  });
-  beforeEach(() => {
-    lines.length = 0;
   });
 
   it('logs the failed create with its SQLSTATE but without the hash, the email or the SQL', async () => {
+    const { server, lines } = suite;
     await expectTRPCError(
       server.client().users.create.mutate({ email: EMAIL, password: PASSWORD, firstName: 'Ada' }),
       'INTERNAL_SERVER_ERROR',
@@ -65,6 +52,7 @@ describe('a failing insert of ada.secret@example.com on PGlite (argon2 hash in t
   });
 
   it('logs a failed password change without the new hash', async () => {
+    const { db, server, lines } = suite;
     await db.db.execute('alter table users disable trigger refuse_users');
     const row = await seedUser(db, { email: EMAIL });
     await db.db.execute('alter table users enable trigger refuse_users');

@@ -2,7 +2,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { developmentPrivateKey, developmentPublicKey } from './credentials/keys.js';
-import { databaseEnv, parseEnvWith, serverEnv, serviceCredentialEnv, withServiceCredentials } from './env.js';
+import {
+  DEFAULT_SHUTDOWN_DRAIN_MS,
+  databaseEnv,
+  parseEnvWith,
+  serverEnv,
+  serviceCredentialEnv,
+  shutdownDrainMs,
+  withServiceCredentials,
+} from './env.js';
 
 /** A service schema composed from the fragments, as each app's src/env.ts does. */
 const ExampleEnv = z
@@ -36,7 +44,6 @@ describe('the env fragments', () => {
       PORT: 8009,
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
-      SHUTDOWN_DRAIN_MS: 500,
       PGLITE_DATA_DIR: '.data/example',
       warnings: [
         'SERVICE_PRIVATE_KEY is not set: using the fixed development key (refused when NODE_ENV=production)',
@@ -111,5 +118,20 @@ describe('the env fragments', () => {
     ['NODE_ENV', { NODE_ENV: 'prod' }],
   ])('name %s in a one-line EnvError when it is bad', (name, source) => {
     expect(() => parse(source)).toThrow(new RegExp(`^Invalid environment: ${name}: [^\\n]+$`));
+  });
+});
+
+describe('shutdownDrainMs (SHUTDOWN_DRAIN_MS, SPEC: SIGTERM drain)', () => {
+  it('drains nothing in development unless SHUTDOWN_DRAIN_MS is set, so Ctrl-C under npm run dev is quick', () => {
+    expect(shutdownDrainMs(parse({}))).toBe(0);
+    expect(shutdownDrainMs(parse({ SHUTDOWN_DRAIN_MS: '' }))).toBe(0);
+    expect(shutdownDrainMs(parse({ SHUTDOWN_DRAIN_MS: '300' }))).toBe(300);
+  });
+
+  it('drains 500 ms by default in production and tests, or SHUTDOWN_DRAIN_MS', () => {
+    expect(DEFAULT_SHUTDOWN_DRAIN_MS).toBe(500);
+    expect(shutdownDrainMs({ NODE_ENV: 'production' })).toBe(500);
+    expect(shutdownDrainMs(parse({ NODE_ENV: 'test' }))).toBe(500);
+    expect(shutdownDrainMs({ NODE_ENV: 'production', SHUTDOWN_DRAIN_MS: 0 })).toBe(0);
   });
 });

@@ -40,7 +40,7 @@ export const withDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T
 
 /**
  * `NODE_ENV` (`development` by default), `PORT`, `HOST` (`0.0.0.0`), `LOG_LEVEL` (`info`) and
- * `SHUTDOWN_DRAIN_MS` (see {@link DEFAULT_SHUTDOWN_DRAIN_MS}).
+ * `SHUTDOWN_DRAIN_MS` (optional: see {@link shutdownDrainMs}).
  * @param defaults.port the service's default port (SPEC: gateway 8001, users 8002, posts 8003)
  */
 export function serverEnv(defaults: { port: number }) {
@@ -49,16 +49,29 @@ export function serverEnv(defaults: { port: number }) {
     PORT: withDefault(z.coerce.number().int().min(0).max(65_535), defaults.port),
     HOST: withDefault(z.string().trim().min(1), '0.0.0.0'),
     LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
-    SHUTDOWN_DRAIN_MS: withDefault(z.coerce.number().int().min(0).max(60_000), DEFAULT_SHUTDOWN_DRAIN_MS),
+    SHUTDOWN_DRAIN_MS: optional(z.coerce.number().int().min(0).max(60_000)),
   };
 }
 
 /**
- * Default of `SHUTDOWN_DRAIN_MS`: how long a process keeps serving after SIGTERM with `/readyz` at 503,
- * in milliseconds. Small, so `Ctrl-C` in development is quick; behind Kubernetes the pod's preStop
- * sleep does the long wait, so this only covers the last endpoint updates.
+ * Default of `SHUTDOWN_DRAIN_MS` outside development: how long a process keeps serving after SIGTERM with
+ * `/readyz` at 503, in milliseconds. Small: behind Kubernetes the pod's preStop sleep does the long wait,
+ * so this only covers the last endpoint updates.
  */
 export const DEFAULT_SHUTDOWN_DRAIN_MS = 500;
+
+/**
+ * The drain delay of a process, in milliseconds: `SHUTDOWN_DRAIN_MS` when set; else 0 in development (no
+ * load balancer to wait for, so Ctrl-C under `npm run dev` stops at once) and {@link DEFAULT_SHUTDOWN_DRAIN_MS}
+ * in production and tests.
+ * @param env the parsed `NODE_ENV` and optional `SHUTDOWN_DRAIN_MS`
+ */
+export function shutdownDrainMs(env: {
+  NODE_ENV: 'development' | 'production' | 'test';
+  SHUTDOWN_DRAIN_MS?: number | undefined;
+}): number {
+  return env.SHUTDOWN_DRAIN_MS ?? (env.NODE_ENV === 'development' ? 0 : DEFAULT_SHUTDOWN_DRAIN_MS);
+}
 
 /**
  * `DATABASE_URL` (optional `postgres://` URL; unset means PGlite) and `PGLITE_DATA_DIR`.

@@ -30,7 +30,14 @@ export {
 } from './http/health.js';
 export { registerRequestIdHeader, requestIdOf, VALID_REQUEST_ID } from './http/request-id.js';
 export { buildServiceServer, type ServiceServerOptions, TRPC_PREFIX } from './server.js';
-export { CLOSE_TIMEOUT_MS, runService, type StartedService } from './shutdown.js';
+export {
+  CLOSE_TIMEOUT_MS,
+  closeGracefully,
+  type GracefulClose,
+  REPEATED_SIGNAL_MS,
+  runService,
+  type StartedService,
+} from './shutdown.js';
 export {
   type Implemented,
   initService,

@@ -34,6 +34,25 @@ export interface ServiceServerOptions<TRouter extends AnyRouter, TContext extend
   ready: () => Promise<void>;
   /** Where log lines go instead of stdout (tests read them); only with JSON logs, not pino-pretty. */
   logStream?: { write(line: string): void } | undefined;
+  /**
+   * Procedure paths a caller polls on a timer (users' `events.feed`): their `request completed` line goes at
+   * `debug`, so a poll every second does not fill the log at `info`; their failures are logged as any other.
+   */
+  polledProcedures?: readonly string[];
+}
+
+/**
+ * Whether a request calls only procedures of `polled` (`/trpc/<path>[,<path>…]?…`, a batch included).
+ * @param url the request's URL
+ * @param polled procedure paths, e.g. `events.feed`
+ */
+function callsOnly(url: string, polled: readonly string[]): boolean {
+  const path = url.split('?')[0] ?? '';
+  if (polled.length === 0 || !path.startsWith(`${TRPC_PREFIX}/`)) return false;
+  return path
+    .slice(TRPC_PREFIX.length + 1)
+    .split(',')
+    .every((procedure) => polled.includes(procedure));
 }
 
 /**
@@ -41,7 +60,7 @@ export interface ServiceServerOptions<TRouter extends AnyRouter, TContext extend
  * (`aud` = the service's identity, signed by a caller of `env.SERVICE_CREDENTIALS.callerKeys`: 401 with
  * `WWW-Authenticate: Bearer` and `data.reason` = SERVICE_TOKEN_REJECTED otherwise, before the procedure
  * is even resolved) and each procedure's allow-list (403, CALLER_NOT_ALLOWED), `GET /healthz` and `GET /readyz` without one, pino with redaction and one
- * `request completed` line per request, and `x-request-id` on every response (a valid incoming one is
+ * `request completed` line per request (at `debug` for `polledProcedures`), and `x-request-id` on every response (a valid incoming one is
  * kept, else a UUID). Procedure failures are logged: 500/503 at `error` with the cause, others at `info`.
  * @param options see {@link ServiceServerOptions}
  * @returns the Fastify instance; call `listen` on it, and close the database after `app.close()`
@@ -49,7 +68,7 @@ export interface ServiceServerOptions<TRouter extends AnyRouter, TContext extend
 export async function buildServiceServer<TRouter extends AnyRouter, TContext extends ServiceContext>(
   options: ServiceServerOptions<TRouter, TContext>,
 ): Promise<FastifyInstance> {
-  const { env, router, createContext, ready, logStream } = options;
+  const { env, router, createContext, ready, logStream, polledProcedures = [] } = options;
   const { identity, callerKeys } = env.SERVICE_CREDENTIALS;
   const verifier = createCredentialVerifier({ audience: identity, callerKeys });
   const logger = loggerOptions(env);
@@ -61,7 +80,7 @@ export async function buildServiceServer<TRouter extends AnyRouter, TContext ext
     genReqId: requestIdOf,
   });
   registerRequestIdHeader(app);
-  registerRequestLog(app);
+  registerRequestLog(app, (request) => callsOnly(request.url, polledProcedures));
   registerHealthRoutes(app, ready);
 
   await app.register(async (trpc) => {

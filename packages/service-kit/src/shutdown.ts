@@ -7,6 +7,17 @@ import { setDraining } from './http/health.js';
 /** Longest wait, after the drain delay, for in-flight requests and `close` before exiting 1, in ms. */
 export const CLOSE_TIMEOUT_MS = 2500;
 
+/** The signals that start a graceful shutdown: SIGTERM (Kubernetes, compose) and SIGINT (Ctrl-C). */
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * A repeat of the signal that started the shutdown within this many milliseconds is the same request
+ * delivered twice, not a second Ctrl-C: `turbo dev` signals a task's whole process group, and tsx watch
+ * (or npm) passes the signal on to the process again, a few milliseconds later. It is ignored; a later
+ * repeat still stops the process at once, with exit 1.
+ */
+export const REPEATED_SIGNAL_MS = 250;
+
 /** What a service's `start` hands to {@link runService}. */
 export interface StartedService {
   /** The built server, not yet listening. */
@@ -16,15 +27,68 @@ export interface StartedService {
   /** Releases what the app does not own (the database), after `app.close()`. */
   close?: () => Promise<void>;
   /**
-   * Milliseconds the server keeps serving after SIGTERM with `/readyz` at 503 (`SHUTDOWN_DRAIN_MS`),
+   * Milliseconds the server keeps serving after SIGTERM with `/readyz` at 503 (`shutdownDrainMs(env)`),
    * so a load balancer stops routing to it before it stops accepting; 0 by default.
    */
   drainMs?: number;
 }
 
+/** What {@link closeGracefully} closes. */
+export interface GracefulClose {
+  /** The listening server. */
+  app: FastifyInstance;
+  /** Milliseconds to keep serving, draining, before closing (see {@link StartedService.drainMs}). */
+  drainMs: number;
+  /** Marks `app` as draining: `/readyz` 503 and `Connection: close` (the kit's, or the gateway's own). */
+  setDraining: (app: FastifyInstance) => void;
+  /** Releases what the app does not own (the database), after `app.close()`. */
+  close?: (() => Promise<void>) | undefined;
+}
+
+/**
+ * Graceful shutdown (close-with-grace) on SIGTERM/SIGINT and on an uncaught error: marks the app draining,
+ * keeps serving for `drainMs` (not after an uncaught error), closes it (idle keep-alive connections closed,
+ * in-flight requests finished), runs `close`, exits 0; exits 1 on an uncaught error or when closing takes
+ * over `drainMs` + {@link CLOSE_TIMEOUT_MS}. A repeat of the first signal within {@link REPEATED_SIGNAL_MS}
+ * is ignored (the same signal relayed); any other signal while closing exits 1 at once.
+ * @param options see {@link GracefulClose}
+ * @see https://github.com/mcollina/close-with-grace
+ */
+export function closeGracefully({ app, drainMs, setDraining, close }: GracefulClose): void {
+  let first: { signal: (typeof SHUTDOWN_SIGNALS)[number]; at: number } | undefined;
+  let closing = false;
+  // close-with-grace handles the errors and the time limit; SIGINT and SIGTERM are handled below, since
+  // its own handler exits 1 on any second signal, the relayed copy included.
+  const closer = closeWithGrace(
+    { delay: drainMs + CLOSE_TIMEOUT_MS, logger: app.log, skip: [...SHUTDOWN_SIGNALS] },
+    async ({ signal, err }) => {
+      closing = true;
+      setDraining(app);
+      if (err) app.log.error({ err }, 'closing after an uncaught error');
+      else {
+        app.log.info({ signal: signal ?? first?.signal, drainMs }, 'draining, then shutting down');
+        await new Promise((resolve) => setTimeout(resolve, drainMs));
+      }
+      await app.close();
+      await close?.();
+    },
+  );
+  for (const signal of SHUTDOWN_SIGNALS) {
+    process.on(signal, () => {
+      if (!closing && first === undefined) {
+        first = { signal, at: Date.now() };
+        closer.close();
+      } else if (signal !== first?.signal || Date.now() - first.at >= REPEATED_SIGNAL_MS) {
+        app.log.error(`second ${signal}, exiting`);
+        process.exit(1);
+      }
+    });
+  }
+}
+
 /**
  * The whole life of a service process, for its `main.ts`: runs `start` (parse the environment, open the
- * database, build the server), registers graceful shutdown, and listens. On SIGTERM/SIGINT it drains:
+ * database, build the server), registers graceful shutdown ({@link closeGracefully}), and listens. On SIGTERM/SIGINT it drains:
  * `/readyz` answers 503 at once and every response says `Connection: close` while the server keeps
  * serving for `drainMs`; then it stops accepting, closes idle keep-alive connections, finishes in-flight
  * requests, runs `close`, and exits 0 (1 on an uncaught error, which skips the drain, or when closing
@@ -37,16 +101,7 @@ export interface StartedService {
 export function runService(name: string, start: () => Promise<StartedService>): void {
   const run = async () => {
     const { app, port, host, close, drainMs = 0 } = await start();
-    closeWithGrace({ delay: drainMs + CLOSE_TIMEOUT_MS, logger: app.log }, async ({ signal, err }) => {
-      setDraining(app);
-      if (err) app.log.error({ err }, 'closing after an uncaught error');
-      else {
-        app.log.info({ signal, drainMs }, 'draining, then shutting down');
-        await new Promise((resolve) => setTimeout(resolve, drainMs));
-      }
-      await app.close();
-      await close?.();
-    });
+    closeGracefully({ app, drainMs, setDraining, close });
     const address = await app.listen({ port, host });
     app.log.info(`${name} service listening on ${address}`);
   };

@@ -28,10 +28,13 @@ export function setDraining(app: FastifyInstance): void {
  * 503 SERVICE_UNAVAILABLE with `Retry-After` only while the gateway drains ({@link setDraining}),
  * without probing anything.
  * Upstreams are probed in parallel (their own `/readyz`, at most 1 s each); an open circuit is
- * reported without a probe.
+ * reported without a probe. A change of an upstream's state is logged once (a warning when it stops being
+ * up, an info line when it is up again), not on every probe.
  * @see RFC 9110 §10.2.3 (Retry-After on 503)
  */
 export function registerHealth(app: FastifyInstance, upstreams: Upstreams): void {
+  /** The state each upstream was last probed in; unknown (taken as up) before its first probe. */
+  const lastState = new Map<string, UpstreamState>();
   app.addHook('preClose', async () => {
     setDraining(app);
   });
@@ -50,7 +53,12 @@ export function registerHealth(app: FastifyInstance, upstreams: Upstreams): void
     const entries = await Promise.all(
       Object.entries(upstreams.byName).map(async ([name, upstream]) => {
         const state: UpstreamState = await upstream.probe(Math.min(PROBE_TIMEOUT_MS, upstream.timeoutMs));
-        if (state !== 'up') request.log.warn({ service: name, state }, 'upstream service is not ready');
+        const previous = lastState.get(name) ?? 'up';
+        lastState.set(name, state);
+        if (state !== previous && state !== 'up')
+          request.log.warn({ service: name, state }, 'upstream service is not ready');
+        else if (state !== previous)
+          request.log.info({ service: name, was: previous }, 'upstream service is ready again');
         return [name, { state }] as const;
       }),
     );

@@ -1,4 +1,4 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { GatewayOptions } from '../../src/server.js';
 import { type Api, createApi } from './api.js';
 import { Conformance, type OpenApiDoc } from './conformance.js';
@@ -98,4 +98,28 @@ export async function startStack(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * A stack for the enclosing test file or describe block: {@link startStack} in `beforeAll`, then `ready` (keep
+ * the stack, create the suite's users); in `afterAll` it closes, and the suite fails if any answer its
+ * conformance-checking client saw did not match /openapi.json.
+ * @param env gateway variables on top of `USERS_SERVICE_URL`, as {@link startStack}
+ * @param ready runs once the stack is up, with it
+ * @param options other gateway options, as {@link startStack}
+ */
+export function useStack(
+  env: Record<string, string>,
+  ready: (stack: Stack) => Promise<void> | void,
+  options: Omit<GatewayOptions, 'env'> = {},
+): void {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack(env, options);
+    await ready(stack);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    expect(stack?.conformance.problems ?? []).toEqual([]);
+  });
 }

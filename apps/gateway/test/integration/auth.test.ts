@@ -1,23 +1,18 @@
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN } from '../../src/auth/access-tokens.js';
 import { createApi } from '../helpers/api.js';
 import { Conformance, type OpenApiDoc } from '../helpers/conformance.js';
 import { startGateway } from '../helpers/gateway.js';
-import { type Session, type Stack, startStack, uniqueEmail } from '../helpers/stack.js';
+import { type Session, type Stack, uniqueEmail, useStack } from '../helpers/stack.js';
 
 const JWT_SECRET = 'auth-suite-jwt-secret-at-least-32-bytes!!';
 let stack: Stack;
 let user: Session;
 
-beforeAll(async () => {
-  stack = await startStack({ JWT_SECRET, ACCESS_TOKEN_TTL: '600' });
+useStack({ JWT_SECRET, ACCESS_TOKEN_TTL: '600' }, async (started) => {
+  stack = started;
   user = await stack.newUser();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  expect(stack?.conformance.problems ?? []).toEqual([]);
 });
 
 const access = (json: unknown) => stack.api('POST', '/api/v1/auth/access', { json });

@@ -1,25 +1,20 @@
 import { Writable } from 'node:stream';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DOCS_CSP } from '../../src/docs/csp.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import type { GatewayRouter } from '../../src/index.js';
 import { startFakeUpstream, trpcError } from '../helpers/fake-upstream.js';
 import { startGateway } from '../helpers/gateway.js';
 import { parseRawResponse, type RawResponse, rawExchange } from '../helpers/raw-http.js';
-import { type Session, type Stack, startStack, uniqueEmail } from '../helpers/stack.js';
+import { type Session, type Stack, uniqueEmail, useStack } from '../helpers/stack.js';
 
 let stack: Stack;
 let user: Session;
 
-beforeAll(async () => {
-  stack = await startStack();
+useStack({}, async (started) => {
+  stack = started;
   user = await stack.newUser();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  expect(stack?.conformance.problems ?? []).toEqual([]);
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,8 +1,8 @@
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN } from '../../src/auth/access-tokens.js';
 import { parseRawResponse, type RawResponse, rawExchange, rawRequest } from '../helpers/raw-http.js';
-import { type Session, type Stack, startStack, uniqueEmail } from '../helpers/stack.js';
+import { type Session, type Stack, uniqueEmail, useStack } from '../helpers/stack.js';
 
 // Regression tests for issue 10's edge items 1–6 and 8–10: each describe names the reported input.
 
@@ -10,14 +10,9 @@ const JWT_SECRET = 'edge-probes-suite-jwt-secret-at-least-32-bytes';
 let stack: Stack;
 let user: Session;
 
-beforeAll(async () => {
-  stack = await startStack({ JWT_SECRET });
+useStack({ JWT_SECRET }, async (started) => {
+  stack = started;
   user = await stack.newUser();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  expect(stack?.conformance.problems ?? []).toEqual([]);
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TRPC_MAX_BATCH_SIZE } from '../../src/http/trpc-endpoint.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 import { startGateway } from '../helpers/gateway.js';
-import { type Session, type Stack, startStack } from '../helpers/stack.js';
+import { type Session, type Stack, useStack } from '../helpers/stack.js';
 
 // Regression tests for issue 10 item 7: `GET /trpc/users.me,…×300?batch=1` ran 300 calls, and an
 // anonymous batch of 100 `auth.logout` made 100 upstream calls.
@@ -10,13 +10,9 @@ import { type Session, type Stack, startStack } from '../helpers/stack.js';
 let stack: Stack;
 let user: Session;
 
-beforeAll(async () => {
-  stack = await startStack();
+useStack({}, async (started) => {
+  stack = started;
   user = await stack.newUser();
-});
-
-afterAll(async () => {
-  await stack?.close();
 });
 
 const batchPath = (procedure: string, size: number) =>

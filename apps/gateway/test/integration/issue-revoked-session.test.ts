@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Session, type Stack, startStack } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { type Session, type Stack, useStack } from '../helpers/stack.js';
 
 const JWT_SECRET = 'revoked-session-suite-jwt-secret-32-bytes!';
 let stack: Stack;
 let root: Session;
 
-beforeAll(async () => {
-  stack = await startStack({ JWT_SECRET });
+useStack({ JWT_SECRET }, async (started) => {
+  stack = started;
   root = await stack.admin();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  expect(stack?.conformance.problems ?? []).toEqual([]);
 });
 
 /**

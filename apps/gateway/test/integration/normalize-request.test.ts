@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rawRequest } from '../helpers/raw-http.js';
-import { type Session, type Stack, startStack, uniqueEmail } from '../helpers/stack.js';
+import { type Session, type Stack, uniqueEmail, useStack } from '../helpers/stack.js';
 
 // Regression tests for http/normalize-request.ts: paths with dot segments or duplicate slashes
 // were routed (or not) as spelled, and `APPLICATION/JSON` got 415.
@@ -8,14 +8,9 @@ import { type Session, type Stack, startStack, uniqueEmail } from '../helpers/st
 let stack: Stack;
 let user: Session;
 
-beforeAll(async () => {
-  stack = await startStack();
+useStack({}, async (started) => {
+  stack = started;
   user = await stack.newUser();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  expect(stack?.conformance.problems ?? []).toEqual([]);
 });
 
 describe('curl --path-as-is GET /api/v1/users/./me, /api/v1//users/me, /api/v1/x/../users/me', () => {

@@ -1,22 +1,17 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { createCredentialMinter, developmentPrivateKey } from '@basis/service-kit/credentials';
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACCESS_TOKEN } from '../../src/auth/access-tokens.js';
-import { type Session, type Stack, startStack } from '../helpers/stack.js';
+import { type Session, type Stack, useStack } from '../helpers/stack.js';
 
 const JWT_SECRET = 'security-suite-jwt-secret-at-least-32-bytes';
 let stack: Stack;
 let user: Session;
 
-beforeAll(async () => {
-  stack = await startStack({ JWT_SECRET });
+useStack({ JWT_SECRET }, async (started) => {
+  stack = started;
   user = await stack.newUser();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  expect(stack?.conformance.problems ?? []).toEqual([]);
 });
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

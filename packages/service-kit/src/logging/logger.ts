@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { LogLevel } from '../env.js';
 import { serializeError, serializeMaybeError } from './serializers.js';
 
@@ -66,10 +66,16 @@ export function loggerOptions(env: {
  * One `request completed` line per request (pair with `LogController({ disableRequestLogging: true })`, which turns off
  * Fastify's two): `method`, `url`, `status` and `ms` (time to the response, in milliseconds), with
  * `reqId` from the request's logger, as on every line of that request. The gateway logs the same line.
+ * @param app the server
+ * @param isQuiet requests whose line goes at `debug` instead of `info` (those a peer sends on a timer, such
+ *   as a poll, which would otherwise fill the log); none by default
  */
-export function registerRequestLog(app: FastifyInstance): void {
+export function registerRequestLog(
+  app: FastifyInstance,
+  isQuiet: (request: FastifyRequest) => boolean = () => false,
+): void {
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
+    request.log[isQuiet(request) ? 'debug' : 'info'](
       {
         method: request.method,
         url: request.url,

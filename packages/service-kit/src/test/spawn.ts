@@ -10,6 +10,10 @@ export interface SpawnedService extends AsyncDisposable {
   output(): string;
   /** The exit code once the process has exited, else `null`. */
   exitCode(): number | null;
+  /** Sends `signal` to the process and returns at once (to test signal handling; `stop()` to end it). */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process has exited (`null` when a signal ended it). */
+  exited(): Promise<number | null>;
   /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
   /** Kills the process at once (SIGKILL: no shutdown hook runs, as in a crash) and waits for it to exit. */
@@ -87,7 +91,7 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
@@ -106,5 +110,15 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
     await stop();
     throw error;
   }
-  return { url, port, output: () => output, exitCode: () => child.exitCode, stop, kill, [Symbol.asyncDispose]: stop };
+  return {
+    url,
+    port,
+    output: () => output,
+    exitCode: () => child.exitCode,
+    signal: (signal) => void child.kill(signal),
+    exited: () => exited,
+    stop,
+    kill,
+    [Symbol.asyncDispose]: stop,
+  };
 }
