@@ -10,7 +10,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
-import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
+import { type AccessTokenOptions, createAccessTokenVerifier } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
 import { documentJwks, registerJwks } from './auth/jwks.js';
 import {
@@ -191,6 +191,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     ttlSeconds: env.ACCESS_TOKEN_TTL,
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
   };
+  const verifyAccessToken = createAccessTokenVerifier(tokens);
 
   /** The context of every procedure call, over REST and tRPC alike: who is calling, and with what. */
   const contextFor = (req: FastifyRequest, res: FastifyReply): GatewayContext => {
@@ -199,7 +200,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     let credentials: GatewayContext['credentials'] = bearer.kind === 'malformed' ? 'invalid' : bearer.kind;
     if (bearer.kind === 'token') {
       try {
-        actor = verifyAccessToken(bearer.token, tokens);
+        actor = verifyAccessToken(bearer.token);
       } catch (error) {
         credentials = 'invalid';
         req.log.info({ reason: error instanceof Error ? error.message : 'invalid' }, 'access token refused');
