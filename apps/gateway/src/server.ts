@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { usersInternalContract } from '@basis/contracts';
 import { createCredentialMinter } from '@basis/service-kit/credentials';
-import helmet from '@fastify/helmet';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import Fastify, {
   type FastifyInstance,
@@ -38,6 +37,7 @@ import { registerRequestNormalization, rewriteRequestUrl } from './http/normaliz
 import { registerRequestGuards } from './http/request-guards.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
 import { trpcResponseMeta } from './http/response-meta.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerTrpcEndpoint } from './http/trpc-endpoint.js';
 import { buildOpenApiDocument, REST_BASE_PATH } from './openapi.js';
 import { registerRestRoutes, templateOf, tokenProcedures } from './rest/routes.js';
@@ -259,14 +259,21 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   registerRequestLog(app);
   registerErrorEnvelope(app);
   // Helmet's defaults on every response; /docs and /redoc set their own CSP (docs/csp.ts).
-  await app.register(helmet, { global: true });
+  registerSecurityHeaders(app);
   if (env.CORS_ORIGINS.length > 0) await registerCors(app, env.CORS_ORIGINS);
   // After the request id, security headers and CORS, so its refusals carry them.
   registerRequestGuards(app);
   // REST routes are labelled by their template (`/api/v1/users/{id}`), never by the raw URL.
+  // One label per registered route (a bounded set), computed on its first request.
+  const routeLabels = new Map<string, string>();
   registerMetrics(app, metrics, (_method, _url, fastifyRoute) => {
     if (fastifyRoute === undefined) return 'unmatched';
-    return fastifyRoute.startsWith(`${REST_BASE_PATH}/`) ? templateOf(fastifyRoute) : fastifyRoute;
+    let label = routeLabels.get(fastifyRoute);
+    if (label === undefined) {
+      label = fastifyRoute.startsWith(`${REST_BASE_PATH}/`) ? templateOf(fastifyRoute) : fastifyRoute;
+      routeLabels.set(fastifyRoute, label);
+    }
+    return label;
   });
   registerHealth(app, upstreams);
 
