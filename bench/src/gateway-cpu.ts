@@ -8,7 +8,8 @@
  * from `/proc/<pid>/stat`. A fixed count of requests at the gateway's full rate is steadier on a
  * shared machine than `npm run bench`'s seconds at the users service's rate; it is no replacement
  * for it (no real upstream, no nginx beside it). `--peak` adds the same load at 200 connections and
- * prints the gateway's VmHWM.
+ * prints the gateway's VmHWM. It also counts the connections the gateway opened to the users service
+ * while measured (0 when its keep-alive pool is reused).
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -60,6 +61,10 @@ const users = createServer((request, response) => {
     response
       .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
       .end(body);
+});
+let upstreamConnections = 0;
+users.on('connection', () => {
+  upstreamConnections += 1;
 });
 await new Promise<void>((ready) => users.listen(0, '127.0.0.1', ready));
 const usersPort = (users.address() as AddressInfo).port;
@@ -128,11 +133,13 @@ const load = (amount: number, conns: number) =>
 const pid = gateway.pid ?? 0;
 await load(3000, connections);
 const before = cpuTimeMs(pid) ?? Number.NaN;
+const connectionsBefore = upstreamConnections;
 const result = await load(requests, connections);
 const used = (cpuTimeMs(pid) ?? Number.NaN) - before;
 let line =
   `gateway ${entry}: ${((used * 1000) / result['2xx']).toFixed(0)} µs/req, ${result.requests.average.toFixed(0)} req/s, ` +
-  `${result['2xx']}/${requests} 2xx at ${connections} connections, VmHWM ${((sampleMemory(pid)?.hwmKb ?? 0) / 1024).toFixed(1)} MB`;
+  `${result['2xx']}/${requests} 2xx at ${connections} connections, VmHWM ${((sampleMemory(pid)?.hwmKb ?? 0) / 1024).toFixed(1)} MB, ` +
+  `${upstreamConnections - connectionsBefore} upstream connections opened while measured`;
 if (flags.peak) {
   await load(requests, 200);
   line += `; after 200 connections VmHWM ${((sampleMemory(pid)?.hwmKb ?? 0) / 1024).toFixed(1)} MB`;
