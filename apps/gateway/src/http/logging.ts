@@ -60,12 +60,23 @@ function bufferedStdout(): ReturnType<typeof destination> {
   if (stdout) return stdout;
   const stream = destination({ dest: 1, sync: false, minLength: LOG_BUFFER.bytes });
   stdout = stream;
-  setInterval(() => {
-    // Nothing to write, or a write in flight (it takes the rest when it ends): sonic-boom would throw.
+  // A flush `flushMs` after the first line of a batch: no timer while nothing is logged.
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    // A write in flight takes the rest when it ends; a closed stream has nothing to flush.
     try {
       stream.flush();
     } catch {}
-  }, LOG_BUFFER.flushMs).unref();
+  };
+  const write = stream.write.bind(stream);
+  stream.write = (line: string) => {
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setTimeout(flush, LOG_BUFFER.flushMs).unref();
+    }
+    return write(line);
+  };
   return stream;
 }
 
