@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/src/gateway-cpu.ts [--gateway-entry FILE] [--requests N] [--connections N] [--peak]
- * [--gateway-node-flags "FLAGS"]`: the gateway's own CPU per request, for before/after tables of
+ * [--gateway-node-flags="FLAGS"]`: the gateway's own CPU per request, for before/after tables of
  * gateway changes. The gateway (NODE_ENV=production, logs to a temporary file) runs against a canned
  * users service in this process (`users.byId` and `internal.sessionActor` answered from memory), so
  * nothing but the gateway's work is timed: scenario (b)'s request (`GET /api/v1/users/1`, an access
