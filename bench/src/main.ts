@@ -25,7 +25,7 @@ import {
   startProcess,
   watchMemory,
 } from './processes.js';
-import { type BenchReport, type Check, renderText, verdict, writeReport } from './report.js';
+import { type BenchReport, buildChecks, renderText, writeReport } from './report.js';
 import { type LoadResult, type LoadSpec, runConcurrently, runLoad } from './scenarios.js';
 import { checkUserResponse, logIn, seedUsers } from './seed.js';
 import { actorClaimsOf, serviceTokenSource } from './tokens.js';
@@ -119,64 +119,6 @@ process.on('exit', killAllNow);
 
 function track(child: RunningProcess, graceMs = 5000): void {
   cleanups.push({ name: child.name, run: () => child.stop(graceMs) });
-}
-
-/** Added median latency of the gateway and of nginx over the direct call, and their ratio. */
-function addedLatencyChecks(label: string, a: LoadResult, b: LoadResult, c: LoadResult | null): Check[] {
-  const gateway = b.p50 - a.p50;
-  const nginx = c === null ? null : c.p50 - a.p50;
-  return [
-    {
-      name: `added p50, gateway (b)−(a), ${label}`,
-      value: gateway,
-      unit: ' ms',
-      target: '≤ 1.00 ms',
-      verdict: verdict(gateway, 1),
-    },
-    {
-      name: `added p50, nginx (c)−(a), ${label}`,
-      value: nginx,
-      unit: ' ms',
-      target: '—',
-      verdict: nginx === null ? 'N/A' : 'INFO',
-    },
-    {
-      name: `gateway added / nginx added, ${label}`,
-      value: nginx === null || nginx <= 0 ? null : gateway / nginx,
-      unit: '×',
-      target: '≤ 2.00×',
-      verdict: nginx === null ? 'N/A' : verdict(gateway, 2 * Math.max(nginx, 0)),
-      ...(nginx !== null && nginx <= 0 ? { note: 'nginx added nothing measurable' } : {}),
-    },
-  ];
-}
-
-/**
- * What each hop costs in CPU per request, and the (b)/(a) throughput that those costs allow
- * when the machine's cores are the bottleneck (every process here shares them).
- */
-function cpuChecks(a: LoadResult, b: LoadResult, c: LoadResult | null): Check[] {
-  const cpu = (r: LoadResult | null, name: string): number => r?.cpuUsPerRequest?.[name] ?? Number.NaN;
-  const directCost = cpu(a, 'users') + cpu(a, 'load generator');
-  const gatewayCost = cpu(b, 'gateway') + cpu(b, 'users') + cpu(b, 'load generator');
-  return [
-    {
-      name: 'gateway CPU per request',
-      value: cpu(b, 'gateway'),
-      unit: ' µs',
-      target: '—',
-      verdict: 'INFO',
-      note: `${c === null ? '' : `nginx ${cpu(c, 'nginx').toFixed(0)} µs; `}users ${cpu(a, 'users').toFixed(0)} µs direct, ${cpu(b, 'users').toFixed(0)} µs behind the gateway`,
-    },
-    {
-      name: '(b)/(a) throughput if CPU-bound',
-      value: directCost / gatewayCost,
-      unit: '',
-      target: '≥ 0.80',
-      verdict: 'INFO',
-      note: '(users + autocannon µs/req in a) ÷ (gateway + users + autocannon µs/req in b): the ceiling on shared cores',
-    },
-  ];
 }
 
 /** The repository's short commit, `+dirty` when its tree has changes; `unknown` without git. */
@@ -424,7 +366,10 @@ async function main(): Promise<number> {
       return result;
     };
 
+    // The users service's memory under (a) (issue 13: its peak RSS), sampled like the gateway's.
+    const usersWatch = watchMemory(users.pid, 50);
     const a = await measure(direct);
+    const usersMem = usersWatch.stop();
     const b = await measure(viaGateway);
     const bCache = await measure(viaGatewayCached);
     const c = viaNginx === null ? null : await measure(viaNginx);
@@ -460,57 +405,23 @@ async function main(): Promise<number> {
     results.push(peak);
 
     const pglite = database === null;
-    const checks: Check[] = [
-      {
-        name: '(b)/(a) throughput',
-        value: b.requestsPerSecond / a.requestsPerSecond,
-        unit: '',
-        target: '≥ 0.80',
-        verdict: verdict(b.requestsPerSecond / a.requestsPerSecond, 0.8, true),
-      },
-      {
-        name: '(b-cache)/(b) throughput, cached/uncached',
-        value: bCache.requestsPerSecond / b.requestsPerSecond,
-        unit: '',
-        target: '≥ 5',
-        verdict: verdict(bCache.requestsPerSecond / b.requestsPerSecond, 5, true),
-        note: `cached ${bCache.requestsPerSecond.toFixed(0)} req/s, uncached ${b.requestsPerSecond.toFixed(0)} req/s`,
-      },
-      ...addedLatencyChecks(`${settings.connections} conns`, a, b, c),
-      ...addedLatencyChecks('1 conn', a1, b1, c1),
-      ...cpuChecks(a, b, c),
-      {
-        name: 'p99 of (b) during login storm',
-        value: bStorm.p99,
-        unit: ' ms',
-        target: '< 25 ms',
-        verdict: verdict(bStorm.p99, 25 - 1e-9),
-        note: `storm: ${d.requestsPerSecond.toFixed(1)} logins/s, p99 ${d.p99.toFixed(1)} ms`,
-      },
-      {
-        name: `gateway peak RSS (${settings.peakConnections} conns)`,
-        value: mem.hwmKb / MB,
-        unit: ' MB',
-        target: '< 120 MB',
-        verdict: verdict(mem.hwmKb / MB, 120 - 1e-9),
-        note: `VmHWM over the process life; max VmRSS during the load ${(mem.rssKb / MB).toFixed(1)} MB; idle after start ${idleRssMb.toFixed(1)} MB`,
-      },
-      {
-        name: 'users start-to-ready',
-        value: users.readyMs,
-        unit: ' ms',
-        target: '< 1000 ms (PostgreSQL)',
-        verdict: pglite ? 'INFO' : verdict(users.readyMs, 1000 - 1e-9),
-        ...(pglite ? { note: 'PGlite memory:// is created at every start: target not applicable' } : {}),
-      },
-      {
-        name: 'gateway start-to-ready',
-        value: gateway.readyMs,
-        unit: ' ms',
-        target: '< 1000 ms',
-        verdict: verdict(gateway.readyMs, 1000 - 1e-9),
-      },
-    ];
+    const checks = buildChecks({
+      a,
+      b,
+      bCache,
+      c,
+      a1,
+      b1,
+      c1,
+      bStorm,
+      storm: d,
+      connections: settings.connections,
+      peakConnections: settings.peakConnections,
+      gatewayMemory: { idleRssMb, peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB },
+      usersMemory: usersMem.hwmKb > 0 ? { peakRssMb: usersMem.rssKb / MB, hwmMb: usersMem.hwmKb / MB } : null,
+      readyMs: { users: users.readyMs, gateway: gateway.readyMs },
+      pglite,
+    });
 
     const readyMs: Record<string, number> = { users: users.readyMs, gateway: gateway.readyMs };
     if (nginx !== null) readyMs.nginx = nginx.readyMs;
@@ -542,6 +453,7 @@ async function main(): Promise<number> {
       scenarios: results,
       readyMs,
       gatewayMemory: { idleRssMb, peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB },
+      usersMemory: usersMem.hwmKb > 0 ? { peakRssMb: usersMem.rssKb / MB, hwmMb: usersMem.hwmKb / MB } : null,
       checks,
       failedRequests: failed,
     };

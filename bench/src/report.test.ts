@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BenchReport, renderMarkdown, renderText, verdict } from './report.js';
+import { type BenchReport, buildChecks, type CheckInputs, renderMarkdown, renderText, verdict } from './report.js';
 import type { LoadResult } from './scenarios.js';
 
 const load = (id: string, rps: number, p50: number): LoadResult => ({
@@ -67,5 +67,78 @@ describe('rendering', () => {
     const markdown = renderMarkdown(report);
     expect(markdown).toContain('| (b) gateway \\| REST | 50 | 4000 | 11.25 | 33.75 | 0 |');
     expect(markdown).toContain('| ---: |');
+  });
+});
+
+describe('checks', () => {
+  const withCpu = (result: LoadResult, cpu: Record<string, number>): LoadResult => ({
+    ...result,
+    cpuUsPerRequest: cpu,
+  });
+  const inputs = (overrides: Partial<CheckInputs> = {}): CheckInputs => ({
+    a: withCpu(load('(a)', 1000, 10), { users: 600, 'load generator': 100 }),
+    b: withCpu(load('(b)', 850, 12), { gateway: 300, users: 600, 'load generator': 100 }),
+    bCache: load('(b-cache)', 6000, 2),
+    c: withCpu(load('(c)', 1000, 10.5), { nginx: 100, users: 600 }),
+    a1: load('(a) 1', 800, 1),
+    b1: load('(b) 1', 600, 1.5),
+    c1: load('(c) 1', 780, 1.1),
+    bStorm: { ...load('(b) storm', 800, 12), p99: 40 },
+    storm: load('(d)', 10, 300),
+    connections: 50,
+    peakConnections: 200,
+    gatewayMemory: { idleRssMb: 90, peakRssMb: 140, hwmMb: 150 },
+    usersMemory: { peakRssMb: 120, hwmMb: 130 },
+    readyMs: { users: 400, gateway: 300 },
+    pglite: false,
+    ...overrides,
+  });
+  const byName = (checks: ReturnType<typeof buildChecks>, name: string) => {
+    const found = checks.find((check) => check.name.startsWith(name));
+    if (!found) throw new Error(`no check ${name}`);
+    return found;
+  };
+
+  it('checks the issue-13 ratios: CPU against nginx, throughput, storm p99, peak memory', () => {
+    const checks = buildChecks(inputs());
+    expect(byName(checks, 'gateway CPU (b) ÷ nginx CPU (c)')).toMatchObject({ value: 3, verdict: 'PASS' });
+    expect(byName(checks, 'users CPU (a) ÷ nginx CPU (c)')).toMatchObject({ value: 6, verdict: 'PASS' });
+    expect(byName(checks, '(b)/(a) throughput')).toMatchObject({ value: 0.85, verdict: 'PASS' });
+    // (b)'s p99 alone is 3 × its p50 (36 ms): 40 ms during the storm is 1.11×.
+    expect(byName(checks, '(b) p99 during login storm ÷ (b) p99 alone').value).toBeCloseTo(40 / 36);
+    expect(byName(checks, '(b) p99 during login storm ÷ (b) p99 alone').verdict).toBe('PASS');
+    expect(byName(checks, 'gateway peak RSS')).toMatchObject({ value: 150, verdict: 'PASS', target: '≤ 160 MB' });
+    expect(byName(checks, 'users peak RSS under (a)')).toMatchObject({ value: 130, verdict: 'PASS' });
+  });
+
+  it('misses each target past its limit', () => {
+    const checks = buildChecks(
+      inputs({
+        b: withCpu(load('(b)', 700, 12), { gateway: 450, users: 600, 'load generator': 100 }),
+        a: withCpu(load('(a)', 1000, 10), { users: 800, 'load generator': 100 }),
+        bStorm: { ...load('(b) storm', 700, 12), p99: 46 },
+        gatewayMemory: { idleRssMb: 90, peakRssMb: 150, hwmMb: 170 },
+        usersMemory: { peakRssMb: 150, hwmMb: 161 },
+      }),
+    );
+    for (const name of [
+      'gateway CPU (b) ÷ nginx CPU (c)',
+      'users CPU (a) ÷ nginx CPU (c)',
+      '(b)/(a) throughput',
+      '(b) p99 during login storm ÷ (b) p99 alone',
+      'gateway peak RSS',
+      'users peak RSS under (a)',
+    ]) {
+      expect(byName(checks, name).verdict, name).toBe('MISS');
+    }
+  });
+
+  it('keeps the absolute figures as INFO, and says N/A without nginx or a users sample', () => {
+    const checks = buildChecks(inputs({ c: null, c1: null, usersMemory: null }));
+    expect(byName(checks, 'gateway CPU (b) ÷ nginx CPU (c)').verdict).toBe('N/A');
+    expect(byName(checks, 'users peak RSS under (a)').verdict).toBe('N/A');
+    expect(byName(checks, 'gateway CPU per request')).toMatchObject({ value: 300, verdict: 'INFO' });
+    expect(byName(checks, 'added p50, gateway (b)−(a), 50 conns')).toMatchObject({ value: 2, verdict: 'INFO' });
+    expect(byName(checks, 'p99 of (b) during login storm')).toMatchObject({ value: 40, verdict: 'INFO' });
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadResult } from './scenarios.js';
 
-/** PASS/MISS against an issue-5 target; INFO where the target does not apply to this run. */
+/** PASS/MISS against an issue-13 target; INFO where a figure has no target or it does not apply to this run. */
 export type Verdict = 'PASS' | 'MISS' | 'INFO' | 'N/A';
 
 /** One derived number with its target, e.g. the (b)/(a) throughput ratio. */
@@ -51,6 +51,11 @@ export interface BenchReport {
     /** VmHWM at the end of that load: the peak over the process's life. */
     readonly hwmMb: number;
   } | null;
+  /** The users service's memory during load (a): largest VmRSS sampled, VmHWM at its end (process life). */
+  readonly usersMemory?: {
+    readonly peakRssMb: number;
+    readonly hwmMb: number;
+  } | null;
   readonly checks: readonly Check[];
   /** Failed requests over every load, warm-ups included. */
   readonly failedRequests: number;
@@ -60,6 +65,195 @@ export interface BenchReport {
 export function verdict(value: number | null, limit: number, atLeast = false): Verdict {
   if (value === null || Number.isNaN(value)) return 'N/A';
   return (atLeast ? value >= limit : value <= limit) ? 'PASS' : 'MISS';
+}
+
+/** The issue-13 targets (ratios, so that they hold on shared cores), checked by {@link buildChecks}. */
+export const TARGETS = {
+  /** gateway CPU µs/req in (b) ÷ nginx CPU µs/req in (c), at most. */
+  gatewayCpuPerNginx: 4,
+  /** users CPU µs/req in (a) ÷ nginx CPU µs/req in (c), at most. */
+  usersCpuPerNginx: 7,
+  /** (b) req/s ÷ (a) req/s, at least. */
+  throughputRatio: 0.8,
+  /** (b) p99 during the login storm ÷ (b) p99 alone, at most. */
+  stormP99Ratio: 1.25,
+  /** Gateway VmHWM after (b) at the peak connections, MB, at most. */
+  gatewayRssMb: 160,
+  /** Users VmHWM after (a), MB, at most. */
+  usersRssMb: 160,
+} as const;
+
+/** What {@link buildChecks} derives the checks from: every load of one run and the processes' memory. */
+export interface CheckInputs {
+  readonly a: LoadResult;
+  readonly b: LoadResult;
+  readonly bCache: LoadResult;
+  readonly c: LoadResult | null;
+  readonly a1: LoadResult;
+  readonly b1: LoadResult;
+  readonly c1: LoadResult | null;
+  /** (b) run during the storm, and the storm (d) itself. */
+  readonly bStorm: LoadResult;
+  readonly storm: LoadResult;
+  readonly connections: number;
+  readonly peakConnections: number;
+  /** Gateway memory: VmRSS after start, largest VmRSS during the peak load, VmHWM after it (MB). */
+  readonly gatewayMemory: { readonly idleRssMb: number; readonly peakRssMb: number; readonly hwmMb: number };
+  /** Users memory during (a) (MB); null when it could not be sampled. */
+  readonly usersMemory: { readonly peakRssMb: number; readonly hwmMb: number } | null;
+  readonly readyMs: { readonly users: number; readonly gateway: number };
+  /** Users ran on PGlite `memory://` (its start-to-ready target does not apply). */
+  readonly pglite: boolean;
+}
+
+const cpuOf = (r: LoadResult | null, name: string): number => r?.cpuUsPerRequest?.[name] ?? Number.NaN;
+
+/** Added median latency of the gateway and of nginx over the direct call (figures), and their ratio. */
+function addedLatencyChecks(label: string, a: LoadResult, b: LoadResult, c: LoadResult | null): Check[] {
+  const gateway = b.p50 - a.p50;
+  const nginx = c === null ? null : c.p50 - a.p50;
+  return [
+    { name: `added p50, gateway (b)−(a), ${label}`, value: gateway, unit: ' ms', target: '—', verdict: 'INFO' },
+    {
+      name: `added p50, nginx (c)−(a), ${label}`,
+      value: nginx,
+      unit: ' ms',
+      target: '—',
+      verdict: nginx === null ? 'N/A' : 'INFO',
+    },
+    {
+      name: `gateway added / nginx added, ${label}`,
+      value: nginx === null || nginx <= 0 ? null : gateway / nginx,
+      unit: '×',
+      target: '≤ 2.00×',
+      verdict: nginx === null ? 'N/A' : verdict(gateway, 2 * Math.max(nginx, 0)),
+      ...(nginx !== null && nginx <= 0 ? { note: 'nginx added nothing measurable' } : {}),
+    },
+  ];
+}
+
+/** `x ÷ y`, or NaN when `y` is not a positive number (no nginx, no CPU sampled). */
+const ratio = (x: number, y: number): number => (y > 0 ? x / y : Number.NaN);
+
+/**
+ * The checks table of a run: issue 13's targets as ratios (CPU per request against nginx's, throughput
+ * through the gateway against direct, the storm's p99 against (b) alone) and peak memory, each PASS or
+ * MISS; beside them, as INFO, every figure they are made of (absolute CPU µs, p50s, p99s, RSS).
+ */
+export function buildChecks(i: CheckInputs): Check[] {
+  const { a, b, bCache, c } = i;
+  const nginxCpu = cpuOf(c, 'nginx');
+  const gatewayPerNginx = ratio(cpuOf(b, 'gateway'), nginxCpu);
+  const usersPerNginx = ratio(cpuOf(a, 'users'), nginxCpu);
+  const throughput = a.requestsPerSecond > 0 ? b.requestsPerSecond / a.requestsPerSecond : Number.NaN;
+  const stormRatio = ratio(i.bStorm.p99, b.p99);
+  const directCost = cpuOf(a, 'users') + cpuOf(a, 'load generator');
+  const gatewayCost = cpuOf(b, 'gateway') + cpuOf(b, 'users') + cpuOf(b, 'load generator');
+  const gm = i.gatewayMemory;
+  const um = i.usersMemory;
+  return [
+    {
+      name: 'gateway CPU (b) ÷ nginx CPU (c)',
+      value: c === null ? null : gatewayPerNginx,
+      unit: '×',
+      target: `≤ ${TARGETS.gatewayCpuPerNginx}×`,
+      verdict: c === null ? 'N/A' : verdict(gatewayPerNginx, TARGETS.gatewayCpuPerNginx),
+      note: `gateway ${cpuOf(b, 'gateway').toFixed(0)} µs/req in (b); nginx ${nginxCpu.toFixed(0)} µs/req in (c)`,
+    },
+    {
+      name: 'users CPU (a) ÷ nginx CPU (c)',
+      value: c === null ? null : usersPerNginx,
+      unit: '×',
+      target: `≤ ${TARGETS.usersCpuPerNginx}×`,
+      verdict: c === null ? 'N/A' : verdict(usersPerNginx, TARGETS.usersCpuPerNginx),
+      note: `users ${cpuOf(a, 'users').toFixed(0)} µs/req direct, ${cpuOf(b, 'users').toFixed(0)} µs/req behind the gateway`,
+    },
+    {
+      name: '(b)/(a) throughput',
+      value: throughput,
+      unit: '',
+      target: `≥ ${TARGETS.throughputRatio.toFixed(2)}`,
+      verdict: verdict(throughput, TARGETS.throughputRatio, true),
+      note: `(a) ${a.requestsPerSecond.toFixed(0)} req/s, (b) ${b.requestsPerSecond.toFixed(0)} req/s`,
+    },
+    {
+      name: '(b) p99 during login storm ÷ (b) p99 alone',
+      value: stormRatio,
+      unit: '×',
+      target: `≤ ${TARGETS.stormP99Ratio}×`,
+      verdict: verdict(stormRatio, TARGETS.stormP99Ratio),
+      note: `${i.bStorm.p99.toFixed(1)} ms during, ${b.p99.toFixed(1)} ms alone; storm ${i.storm.requestsPerSecond.toFixed(1)} logins/s, p99 ${i.storm.p99.toFixed(1)} ms`,
+    },
+    {
+      name: `gateway peak RSS (${i.peakConnections} conns)`,
+      value: gm.hwmMb,
+      unit: ' MB',
+      target: `≤ ${TARGETS.gatewayRssMb} MB`,
+      verdict: verdict(gm.hwmMb, TARGETS.gatewayRssMb),
+      note: `VmHWM over the process life; max VmRSS during the load ${gm.peakRssMb.toFixed(1)} MB; idle after start ${gm.idleRssMb.toFixed(1)} MB`,
+    },
+    {
+      name: 'users peak RSS under (a)',
+      value: um?.hwmMb ?? null,
+      unit: ' MB',
+      target: `≤ ${TARGETS.usersRssMb} MB`,
+      verdict: um === null ? 'N/A' : verdict(um.hwmMb, TARGETS.usersRssMb),
+      ...(um === null
+        ? {}
+        : {
+            note: `VmHWM over the process life; max VmRSS during (a) ${um.peakRssMb.toFixed(1)} MB`,
+          }),
+    },
+    {
+      name: '(b-cache)/(b) throughput, cached/uncached',
+      value: b.requestsPerSecond > 0 ? bCache.requestsPerSecond / b.requestsPerSecond : null,
+      unit: '',
+      target: '≥ 5',
+      verdict: verdict(b.requestsPerSecond > 0 ? bCache.requestsPerSecond / b.requestsPerSecond : null, 5, true),
+      note: `cached ${bCache.requestsPerSecond.toFixed(0)} req/s, uncached ${b.requestsPerSecond.toFixed(0)} req/s`,
+    },
+    ...addedLatencyChecks(`${i.connections} conns`, a, b, c),
+    ...addedLatencyChecks('1 conn', i.a1, i.b1, i.c1),
+    {
+      name: 'gateway CPU per request',
+      value: cpuOf(b, 'gateway'),
+      unit: ' µs',
+      target: '—',
+      verdict: 'INFO',
+      note: `${c === null ? '' : `nginx ${nginxCpu.toFixed(0)} µs; `}users ${cpuOf(a, 'users').toFixed(0)} µs direct, ${cpuOf(b, 'users').toFixed(0)} µs behind the gateway`,
+    },
+    {
+      name: '(b)/(a) throughput if CPU-bound',
+      value: directCost / gatewayCost,
+      unit: '',
+      target: `≥ ${TARGETS.throughputRatio.toFixed(2)}`,
+      verdict: 'INFO',
+      note: '(users + autocannon µs/req in a) ÷ (gateway + users + autocannon µs/req in b): the ceiling on shared cores',
+    },
+    {
+      name: 'p99 of (b) during login storm',
+      value: i.bStorm.p99,
+      unit: ' ms',
+      target: '—',
+      verdict: 'INFO',
+      note: `storm: ${i.storm.requestsPerSecond.toFixed(1)} logins/s, p99 ${i.storm.p99.toFixed(1)} ms`,
+    },
+    {
+      name: 'users start-to-ready',
+      value: i.readyMs.users,
+      unit: ' ms',
+      target: '< 1000 ms (PostgreSQL)',
+      verdict: i.pglite ? 'INFO' : verdict(i.readyMs.users, 1000 - 1e-9),
+      ...(i.pglite ? { note: 'PGlite memory:// is created at every start: target not applicable' } : {}),
+    },
+    {
+      name: 'gateway start-to-ready',
+      value: i.readyMs.gateway,
+      unit: ' ms',
+      target: '< 1000 ms',
+      verdict: verdict(i.readyMs.gateway, 1000 - 1e-9),
+    },
+  ];
 }
 
 function fmt(value: number | null, digits = 2): string {

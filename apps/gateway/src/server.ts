@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { usersInternalContract } from '@basis/contracts';
 import { createCredentialMinter } from '@basis/service-kit/credentials';
-import helmet from '@fastify/helmet';
 import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import Fastify, {
   type FastifyInstance,
@@ -10,7 +9,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
-import { type AccessTokenOptions, verifyAccessToken } from './auth/access-tokens.js';
+import { type AccessTokenOptions, createAccessTokenVerifier } from './auth/access-tokens.js';
 import { readBearer } from './auth/bearer.js';
 import { documentJwks, registerJwks } from './auth/jwks.js';
 import {
@@ -38,6 +37,7 @@ import { registerRequestNormalization, rewriteRequestUrl } from './http/normaliz
 import { registerRequestGuards } from './http/request-guards.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
 import { trpcResponseMeta } from './http/response-meta.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerTrpcEndpoint } from './http/trpc-endpoint.js';
 import { buildOpenApiDocument, REST_BASE_PATH } from './openapi.js';
 import { registerRestRoutes, templateOf, tokenProcedures } from './rest/routes.js';
@@ -191,6 +191,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     ttlSeconds: env.ACCESS_TOKEN_TTL,
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
   };
+  const verifyAccessToken = createAccessTokenVerifier(tokens);
 
   /** The context of every procedure call, over REST and tRPC alike: who is calling, and with what. */
   const contextFor = (req: FastifyRequest, res: FastifyReply): GatewayContext => {
@@ -199,7 +200,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     let credentials: GatewayContext['credentials'] = bearer.kind === 'malformed' ? 'invalid' : bearer.kind;
     if (bearer.kind === 'token') {
       try {
-        actor = verifyAccessToken(bearer.token, tokens);
+        actor = verifyAccessToken(bearer.token);
       } catch (error) {
         credentials = 'invalid';
         req.log.info({ reason: error instanceof Error ? error.message : 'invalid' }, 'access token refused');
@@ -258,14 +259,21 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   registerRequestLog(app);
   registerErrorEnvelope(app);
   // Helmet's defaults on every response; /docs and /redoc set their own CSP (docs/csp.ts).
-  await app.register(helmet, { global: true });
+  registerSecurityHeaders(app);
   if (env.CORS_ORIGINS.length > 0) await registerCors(app, env.CORS_ORIGINS);
   // After the request id, security headers and CORS, so its refusals carry them.
   registerRequestGuards(app);
   // REST routes are labelled by their template (`/api/v1/users/{id}`), never by the raw URL.
+  // One label per registered route (a bounded set), computed on its first request.
+  const routeLabels = new Map<string, string>();
   registerMetrics(app, metrics, (_method, _url, fastifyRoute) => {
     if (fastifyRoute === undefined) return 'unmatched';
-    return fastifyRoute.startsWith(`${REST_BASE_PATH}/`) ? templateOf(fastifyRoute) : fastifyRoute;
+    let label = routeLabels.get(fastifyRoute);
+    if (label === undefined) {
+      label = fastifyRoute.startsWith(`${REST_BASE_PATH}/`) ? templateOf(fastifyRoute) : fastifyRoute;
+      routeLabels.set(fastifyRoute, label);
+    }
+    return label;
   });
   registerHealth(app, upstreams);
 

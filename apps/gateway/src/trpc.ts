@@ -127,7 +127,8 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
       cause: new BearerChallenge(bearerChallenge(true)),
     });
   }
-  const result = await next({ ctx: { ...ctx, actor: live } });
+  // Only the changed field: tRPC merges it into the context (a full copy here would be copied again).
+  const result = await next({ ctx: { actor: live } });
   // The session was live a moment ago, but a service found it revoked since (or the user
   // deactivated or deleted): to the client, that access token is now invalid.
   if (!result.ok && result.error.code === 'UNAUTHORIZED' && !(result.error.cause instanceof BearerChallenge)) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Actor, Role } from '@basis/contracts';
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -61,6 +62,11 @@ export function signAccessToken(actor: Required<Actor>, options: AccessTokenOpti
  * @see RFC 7519 §4.1.4 (exp), §4.1.6 (iat), RFC 7515 §4.1.4 (kid), RFC 8725 §3.1 (pin the algorithm)
  */
 export function verifyAccessToken(token: string, options: AccessTokenOptions): Required<Actor> {
+  return checkAccessToken(token, options).actor;
+}
+
+/** {@link verifyAccessToken}, with the token's `exp` (seconds since the epoch). */
+function checkAccessToken(token: string, options: AccessTokenOptions): { actor: Required<Actor>; exp: number } {
   const clockTolerance = options.clockToleranceSeconds ?? 5;
   const kid = jwt.decode(token, { complete: true })?.header.kid ?? options.keys.kid;
   const key = options.keys.verification.get(kid);
@@ -85,5 +91,37 @@ export function verifyAccessToken(token: string, options: AccessTokenOptions): R
   // years ahead) is refused, whatever its expiry says.
   if (claims.data.exp - claims.data.iat > options.ttlSeconds + clockTolerance)
     throw new InvalidAccessTokenError('lifetime longer than the access token TTL');
-  return { id: Number(claims.data.sub), role: claims.data.role, sessionId: claims.data.sid };
+  return {
+    actor: { id: Number(claims.data.sub), role: claims.data.role, sessionId: claims.data.sid },
+    exp: claims.data.exp,
+  };
+}
+
+/** Verifies access tokens like {@link verifyAccessToken}, remembering the ones that passed. */
+export type AccessTokenVerifier = (token: string) => Required<Actor>;
+
+/**
+ * {@link verifyAccessToken} with the tokens that passed remembered (lru-cache, `maxEntries`, 10 000
+ * by default): a client sends one token for its whole lifetime, and its signature, claims and
+ * lifetime checks give the same answer every time, so a repeat costs a map lookup instead of a
+ * decode, an HMAC or ECDSA check and a schema parse (~7% of the gateway's CPU per authenticated
+ * request). Only its expiry moves: a remembered token counts until `exp` plus the clock tolerance,
+ * exactly as a fresh check would. Refused tokens are not remembered (each refusal is checked and
+ * logged again). The keys are fixed at start, so no entry outlives a key change.
+ * @returns a function that returns the caller or throws {@link InvalidAccessTokenError}
+ */
+export function createAccessTokenVerifier(options: AccessTokenOptions, maxEntries = 10_000): AccessTokenVerifier {
+  const clockTolerance = options.clockToleranceSeconds ?? 5;
+  const passed = new LRUCache<string, { actor: Required<Actor>; validUntilMs: number }>({ max: maxEntries });
+  return (token) => {
+    const now = Date.now();
+    const known = passed.get(token);
+    if (known !== undefined) {
+      if (known.validUntilMs > now) return known.actor;
+      passed.delete(token);
+    }
+    const { actor, exp } = checkAccessToken(token, options);
+    passed.set(token, { actor, validUntilMs: (exp + clockTolerance) * 1000 });
+    return actor;
+  };
 }

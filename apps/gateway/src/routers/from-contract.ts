@@ -100,15 +100,13 @@ function generate(
   const procedure = base
     .meta(openApiMeta(contract))
     .input(restInput(contract))
-    .output(postProcessedOutput(contract, steps))
-    .use(({ ctx, input, next }) => {
-      const verdict = authorize(contract.auth, ctx.actor, input);
-      if (verdict === 'forbidden')
-        throw new TRPCError({ code: 'FORBIDDEN', message: FORBIDDEN_MESSAGE[contract.auth] });
-      if (verdict === 'unauthenticated') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing access token' });
-      return next();
-    });
+    .output(postProcessedOutput(contract, steps));
   const resolve = async ({ ctx: given, input }: { ctx: GatewayContext; input: unknown }) => {
+    // Authorization first (in the resolver rather than a middleware of its own: each tRPC
+    // middleware copies the call's options twice).
+    const verdict = authorize(contract.auth, given.actor, input);
+    if (verdict === 'forbidden') throw new TRPCError({ code: 'FORBIDDEN', message: FORBIDDEN_MESSAGE[contract.auth] });
+    if (verdict === 'unauthenticated') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing access token' });
     // A public route's caller is not checked against their session, so it is never forwarded.
     const ctx = contract.auth === 'public' ? { ...given, actor: null } : given;
     let answer: unknown;

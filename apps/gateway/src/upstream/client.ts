@@ -1,10 +1,9 @@
 import { type Actor, REQUEST_ID_HEADER } from '@basis/contracts';
 import type { CredentialMinter } from '@basis/service-kit/credentials';
-import { createTRPCUntypedClient, httpLink } from '@trpc/client';
 import { CircuitState } from 'cockatiel';
 import { request as httpRequest } from 'undici';
 import type { UpstreamOutcome } from './errors.js';
-import { createUpstreamFetch } from './fetch.js';
+import { createUpstreamTransport } from './fetch.js';
 import { createUpstreamPolicy, type UpstreamPolicyOptions } from './policy.js';
 
 /** Who a call acts for and which request it belongs to; sent as the service token's claims and `x-request-id`. */
@@ -59,31 +58,15 @@ export interface Upstream {
 
 /**
  * Builds one upstream's client from its name and URL alone (no import of the service's code):
- * an untyped tRPC client over {@link createUpstreamFetch}'s keep-alive pool, whose calls each
- * get a service token minted for the service (`aud` = its name), the request id, and an
- * `AbortSignal` that fires after the timeout; all under the service's own circuit breaker.
- * Typed calls are built on top from the contracts (upstream/registry.ts).
+ * tRPC calls over {@link createUpstreamTransport}'s keep-alive pool, each with a service credential
+ * minted for the service (`aud` = its name; the minter reuses one per actor for most of its
+ * lifetime), the request id, and an `AbortSignal` that fires after the timeout; all under the
+ * service's own circuit breaker. Typed calls are built on top from the contracts (upstream/registry.ts).
+ * Every upstream call of the gateway goes through `call` here: the one place to wrap it (e.g. in a span).
  */
 export function createUpstream(options: UpstreamOptions): Upstream {
-  const transport = createUpstreamFetch();
   const baseUrl = options.baseUrl.replace(/\/$/, '');
-  const client = createTRPCUntypedClient({
-    links: [
-      httpLink({
-        url: `${baseUrl}/trpc`,
-        fetch: transport.fetch,
-        headers: ({ op }) => {
-          const ctx = op.context as Partial<CallContext>;
-          // Reused per (service, actor) for up to 30 s: one ES256 signature per actor and half-minute.
-          const token = options.minter.mint(options.name, ctx.actor ?? null);
-          return {
-            authorization: `Bearer ${token}`,
-            ...(ctx.requestId ? { [REQUEST_ID_HEADER]: ctx.requestId } : {}),
-          };
-        },
-      }),
-    ],
-  });
+  const transport = createUpstreamTransport(baseUrl);
   const policy = createUpstreamPolicy({ service: options.name, timeoutMs: options.timeoutMs, ...options.breaker });
 
   async function call(
@@ -97,8 +80,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     let outcome: UpstreamOutcome = 'ok';
     try {
       return await policy.execute((signal) => {
-        const opts = { context: ctx, signal };
-        return type === 'query' ? client.query(path, input, opts) : client.mutation(path, input, opts);
+        const headers: Record<string, string> = {
+          authorization: `Bearer ${options.minter.mint(options.name, ctx.actor ?? null)}`,
+        };
+        if (ctx.requestId) headers[REQUEST_ID_HEADER] = ctx.requestId;
+        return transport.send({ type, path, input, headers, signal });
       }, timeoutMs);
     } catch (error) {
       outcome = (error as { outcome?: UpstreamOutcome }).outcome ?? 'unknown';

@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ACCESS_TOKEN,
+  createAccessTokenVerifier,
   InvalidAccessTokenError,
   signAccessToken,
   verifyAccessToken,
@@ -100,5 +101,41 @@ describe('readBearer', () => {
   it('challenges with error="invalid_token" only when credentials were sent (RFC 6750 §3)', () => {
     expect(bearerChallenge(false)).toBe('Bearer');
     expect(bearerChallenge(true)).toBe('Bearer error="invalid_token"');
+  });
+});
+
+describe('remembered access tokens', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers a token it verified again from memory, until its exp plus the clock tolerance', () => {
+    vi.useFakeTimers({ now: new Date('2026-12-01T00:00:00Z') });
+    const verify = createAccessTokenVerifier(options);
+    const token = signAccessToken(actor, options);
+    const first = verify(token);
+    expect(first).toEqual(actor);
+    expect(verify(token)).toBe(first);
+    // 900 s of lifetime and 5 s of tolerance: still valid at +904 s, refused from +905 s on.
+    vi.setSystemTime(new Date('2026-12-01T00:15:04Z'));
+    expect(verify(token)).toBe(first);
+    vi.setSystemTime(new Date('2026-12-01T00:15:05Z'));
+    expect(() => verify(token)).toThrow(InvalidAccessTokenError);
+  });
+
+  it('does not remember refusals, and checks every other token on its own', () => {
+    const verify = createAccessTokenVerifier(options, 2);
+    const forged = jwt.sign({ role: 'admin', sid: 's' }, 'another-secret-another-secret-another!', {
+      issuer: ACCESS_TOKEN.issuer,
+      audience: ACCESS_TOKEN.audience,
+      subject: '1',
+      expiresIn: 900,
+    });
+    expect(() => verify(forged)).toThrow(InvalidAccessTokenError);
+    expect(() => verify(forged)).toThrow(InvalidAccessTokenError);
+    const tokens = [1, 2, 3].map((id) => signAccessToken({ ...actor, id }, options));
+    expect(tokens.map((token) => verify(token).id)).toEqual([1, 2, 3]);
+    // Past its capacity the oldest is dropped, and checked again when it comes back.
+    expect(verify(tokens[0] as string).id).toBe(1);
   });
 });
