@@ -1,3 +1,4 @@
+import { startTracing, stopTracing } from '@basis/service-kit/tracing';
 import closeWithGrace from 'close-with-grace';
 import { EnvError, loadEnv } from './env.js';
 import { setDraining } from './http/health.js';
@@ -7,7 +8,7 @@ import { buildGateway } from './server.js';
 
 /**
  * Starts the gateway: parses the environment (exit 1 with a message naming each bad
- * variable), builds the server, listens on HOST:PORT, and on SIGTERM/SIGINT stops accepting,
+ * variable), starts tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, builds the server, listens on HOST:PORT, and on SIGTERM/SIGINT stops accepting,
  * finishes in-flight requests and exits 0.
  */
 async function main(): Promise<void> {
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { env, warnings } = parsed;
+  // Before the server is built: its routes and upstream calls are traced only if tracing is on by then.
+  await startTracing('gateway', env);
   const pretty = wantsPrettyLogs(env.NODE_ENV);
   const app = await buildGateway({ env, logger: loggerOptions(env.LOG_LEVEL, pretty) });
   for (const warning of warnings) app.log.warn(warning);
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, env.SHUTDOWN_DRAIN_MS));
     }
     await app.close();
+    await stopTracing();
   });
 
   await app.listen({ port: env.PORT, host: env.HOST });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { EnvError } from './env.js';
 import { rootCause } from './errors.js';
 import { setDraining } from './http/health.js';
+import { stopTracing } from './tracing/index.js';
 
 /** Longest wait, after the drain delay, for in-flight requests and `close` before exiting 1, in ms. */
 export const CLOSE_TIMEOUT_MS = 2500;
@@ -27,7 +28,7 @@ export interface StartedService {
  * database, build the server), registers graceful shutdown, and listens. On SIGTERM/SIGINT it drains:
  * `/readyz` answers 503 at once and every response says `Connection: close` while the server keeps
  * serving for `drainMs`; then it stops accepting, closes idle keep-alive connections, finishes in-flight
- * requests, runs `close`, and exits 0 (1 on an uncaught error, which skips the drain, or when closing
+ * requests, runs `close`, exports the spans still buffered (tracing), and exits 0 (1 on an uncaught error, which skips the drain, or when closing
  * takes over `drainMs` + {@link CLOSE_TIMEOUT_MS}). A failed start exits 1 with one line on
  * stderr: an `EnvError`'s message as is, anything else as `<name> service failed to start: <reason> (<code>)`.
  * @param name the service's name, for those lines (`users`, `posts`)
@@ -46,6 +47,7 @@ export function runService(name: string, start: () => Promise<StartedService>): 
       }
       await app.close();
       await close?.();
+      await stopTracing();
     });
     const address = await app.listen({ port, host });
     app.log.info(`${name} service listening on ${address}`);
