@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { PgPreparedQuery } from 'drizzle-orm/pg-core';
 import { tracing } from '../tracing/state.js';
 import { queryStats } from './stats.js';
@@ -12,7 +12,7 @@ function verbOf(queryString: string): string {
 
 /**
  * Hooks every database query made through drizzle, once per process: counts it in {@link queryStats}
- * (in flight, succeeded or failed, seconds) and, while tracing is on, wraps it in a CLIENT span
+ * (in flight, succeeded or failed, seconds) and, while tracing is on and a span is active, wraps it in a CLIENT span
  * (`db.system.name` postgresql, `db.query.text` with placeholders, never the values). postgres.js has no
  * OpenTelemetry instrumentation and drizzle's own `tracer` is a stub that never loads the API, so the
  * hook is drizzle's `queryWithCache`, which every PostgreSQL driver's prepared query (postgres.js and
@@ -49,7 +49,10 @@ function hookQueries(): void {
     }
   };
   prototype.queryWithCache = function (this: unknown, queryString, params, query) {
-    if (!tracing.enabled) return counted.call(this, queryString, params, query);
+    // Only inside a trace (a request, a traced call): a probe's `select 1` starts none of its own.
+    if (!tracing.enabled || trace.getSpan(context.active()) === undefined) {
+      return counted.call(this, queryString, params, query);
+    }
     const attributes = { 'db.system.name': 'postgresql', 'db.query.text': queryString };
     return trace
       .getTracer('@basis/service-kit')

@@ -38,7 +38,7 @@ function routeLabel(
   url: string,
   route: string | undefined,
 ): string {
-  if (route !== `${prefix}/*`) return route ?? 'unmatched';
+  if (route !== `${prefix}/:path`) return route ?? 'unmatched';
   const path = url.slice(prefix.length + 1).split('?')[0] ?? '';
   if (path.includes(',') || path.includes('%2C')) return 'batch';
   return Object.hasOwn(procedures, path) ? path : 'unknown';

@@ -30,12 +30,16 @@ export function startSdk(options: { serviceName: string; endpoint: string }): ()
     }),
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,
+      // A span for the route and one for its handler (which runs in the route's context), none per
+      // hook; errors set the span's status, without an exception event carrying a stack.
+      instrumentHooks: false,
+      recordExceptions: false,
       ignorePaths: ({ url }) => UNTRACED_PATHS.test(url),
       requestHook: (span, request) => {
-        // `request` by default; the route template names it (`POST /api/v1/posts`, `GET /trpc/*`).
+        // `request` by default; the route template names it (`POST /api/v1/posts`, `GET /trpc/:path`).
         span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`);
         // A tRPC call's procedure path(s): an attribute, not the name, so names stay few.
-        if (request.routeOptions.url?.endsWith('/trpc/*')) {
+        if (request.routeOptions.url?.startsWith('/trpc/')) {
           const path = request.url.slice(request.url.indexOf('/trpc/') + 6).split('?')[0] ?? '';
           span.setAttribute('rpc.method', decodeURIComponent(path));
         }
