@@ -11,6 +11,7 @@ export {
   type TestDriver,
   testDrivers,
 } from './databases.js';
+export { type Scrape, scrapeMetrics } from './metrics.js';
 export { freePort } from './ports.js';
 export { type SpawnedService, type SpawnOptions, spawnService } from './spawn.js';
 export { type DriverSuite, useServerOn } from './suite.js';
