@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { type SpawnedService, spawnService } from '@basis/service-kit/test';
+import {
+  type OtlpReceiver,
+  type ReceivedSpan,
+  type SpawnedService,
+  spawnService,
+  startOtlpReceiver,
+} from '@basis/service-kit/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { ADMIN, startUsersService } from '../helpers/users-service.js';
 
 // Issue 12 item 4: a request carrying a W3C `traceparent` is one trace across the gateway and the users

@@ -12,6 +12,7 @@ export {
   testDrivers,
 } from './databases.js';
 export { type Scrape, scrapeMetrics } from './metrics.js';
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 export { freePort } from './ports.js';
 export { type SpawnedService, type SpawnOptions, spawnService } from './spawn.js';
 export { type DriverSuite, useServerOn } from './suite.js';
