@@ -180,6 +180,18 @@ describe('the stack in docker-compose.yml', () => {
     expect(service('posts').environment?.POSTS_SERVICE_PUBLIC_KEY).toBeUndefined();
   });
 
+  it("runs Jaeger all-in-one (UI on localhost:16686) and sends every app's traces to its OTLP/HTTP port 4318", () => {
+    const jaeger = service('jaeger');
+    expect(jaeger.image).toMatch(/^jaegertracing\/jaeger:2\./);
+    expect(jaeger.ports).toEqual(['127.0.0.1:16686:16686']);
+    for (const app of ['gateway', 'users', 'posts']) {
+      // `-` rather than `:-`: an empty OTEL_EXPORTER_OTLP_ENDPOINT in .env turns tracing off.
+      expect(service(app).environment?.OTEL_EXPORTER_OTLP_ENDPOINT, app).toBe(
+        `\${OTEL_EXPORTER_OTLP_ENDPOINT-http://jaeger:4318}`,
+      );
+    }
+  });
+
   it('preconfigures pgAdmin with the postgres server, on port 5050 of localhost only', () => {
     const pgadmin = service('pgadmin');
     expect(pgadmin.image).toMatch(/^dpage\/pgadmin4:/);

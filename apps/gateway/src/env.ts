@@ -108,6 +108,10 @@ export const EnvSchema = z.object({
    * unset: the kit's `shutdownDrainMs` (0 in development, 500 otherwise).
    */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  /** OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`); unset, tracing is off and costs nothing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  /** The `service.name` of the gateway's spans; `gateway` when unset. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).optional(),
 });
 
 /** The gateway's identity: the `iss` of every service credential it mints. */

@@ -1,5 +1,6 @@
 import { closeGracefully } from '@basis/service-kit';
 import { shutdownDrainMs } from '@basis/service-kit/env';
+import { startTracing } from '@basis/service-kit/tracing';
 import { EnvError, loadEnv } from './env.js';
 import { setDraining } from './http/health.js';
 import { loggerOptions, wantsPrettyLogs } from './http/logging.js';
@@ -8,7 +9,7 @@ import { buildGateway } from './server.js';
 
 /**
  * Starts the gateway: parses the environment (exit 1 with a message naming each bad
- * variable), builds the server, listens on HOST:PORT, and on SIGTERM/SIGINT stops accepting,
+ * variable), starts tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, builds the server, listens on HOST:PORT, and on SIGTERM/SIGINT stops accepting,
  * finishes in-flight requests and exits 0.
  */
 async function main(): Promise<void> {
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { env, warnings } = parsed;
+  // Before the server is built: its routes and upstream calls are traced only if tracing is on by then.
+  await startTracing('gateway', env);
   const pretty = wantsPrettyLogs(env.NODE_ENV);
   const app = await buildGateway({ env, logger: loggerOptions(env.LOG_LEVEL, pretty) });
   for (const warning of warnings) app.log.warn(warning);

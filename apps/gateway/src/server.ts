@@ -174,6 +174,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     registerPerIpMax: env.RATE_LIMIT_REGISTER_PER_IP,
     ...options.authRateLimit,
     ...(redis ? { redis } : {}),
+    onReject: metrics.countRateLimited,
   });
   if (redis && !(await untilRedisReady(redis, 1000))) {
     app.log.warn('redis is not ready: auth rate limits count in this process until it is');

@@ -17,7 +17,7 @@ export interface ServerOptions {
 /**
  * Builds the posts service (not yet listening) with the kit's server: tRPC at `/trpc` behind the
  * service credential (audience `posts`), `GET /healthz` and `GET /readyz` (200 when the database
- * answers `select 1`, else 503), request ids and the request log.
+ * answers `select 1`, else 503), `GET /metrics`, request ids and the request log.
  * @param options the parsed environment and the database; the caller closes the database after `app.close()`
  * @returns the Fastify instance; call `listen` on it
  */
@@ -28,6 +28,7 @@ export async function buildServer({ env, db, logStream }: ServerOptions): Promis
     router: appRouter,
     createContext: (base): RequestContext => ({ ...base, posts }),
     ready: db.ping,
+    database: db,
     logStream,
   });
 }

@@ -1,5 +1,6 @@
 import { runService } from '@basis/service-kit';
 import { shutdownDrainMs } from '@basis/service-kit/env';
+import { startTracing } from '@basis/service-kit/tracing';
 import { ensureBootstrapAdmin } from './bootstrap.js';
 import { openDatabase } from './db/client.js';
 import { loadEnv } from './env.js';
@@ -8,11 +9,13 @@ import { buildServer } from './server.js';
 
 /**
  * Starts the users service: parses the environment (exit 1 with one line naming a bad variable),
+ * starts tracing when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (before the server exists, so it is traced),
  * opens and migrates the database, ensures the bootstrap admin, listens, and on SIGTERM/SIGINT stops
  * accepting, finishes in-flight calls, closes the database and exits 0 (the kit's `runService`).
  */
 runService('users', async () => {
   const env = loadEnv();
+  await startTracing('users', env);
   const db = await openDatabase({ databaseUrl: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
   const app = await buildServer({ env, db });
   for (const warning of env.warnings) app.log.warn(warning);

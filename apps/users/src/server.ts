@@ -1,7 +1,8 @@
-import { buildServiceServer } from '@basis/service-kit';
+import { buildServiceServer, metricsRegistryOf } from '@basis/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from './db/client.js';
 import type { UsersEnv } from './env.js';
+import { registerOutboxMetrics } from './metrics.js';
 import { SessionsRepository } from './repositories/sessions.js';
 import { UserEventsRepository } from './repositories/user-events.js';
 import { UsersRepository } from './repositories/users.js';
@@ -19,7 +20,7 @@ export interface ServerOptions {
 /**
  * Builds the users service (not yet listening) with the kit's server: tRPC at `/trpc` behind the
  * service credential (audience `users`), `GET /healthz` and `GET /readyz` (200 when the database
- * answers `select 1`, else 503), request ids and the request log (`events.feed` polls at `debug`).
+ * answers `select 1`, else 503), `GET /metrics`, request ids and the request log (`events.feed` polls at `debug`).
  * @param options the parsed environment and the database; the caller closes the database after `app.close()`
  * @returns the Fastify instance; call `listen` on it
  */
@@ -27,13 +28,16 @@ export async function buildServer({ env, db, logStream }: ServerOptions): Promis
   const users = new UsersRepository(db.db);
   const sessions = new SessionsRepository(db.db, env.REFRESH_REUSE_INTERVAL_SECONDS * 1000);
   const events = new UserEventsRepository(db.db);
-  return buildServiceServer({
+  const app = await buildServiceServer({
     env,
     router: appRouter,
     createContext: (base): RequestContext => ({ ...base, users, sessions, events }),
     ready: db.ping,
+    database: db,
     logStream,
     // posts polls the feed every second or so: one `debug` line per poll, an `info` line only when it delivers.
     polledProcedures: ['events.feed'],
   });
+  registerOutboxMetrics(metricsRegistryOf(app), events);
+  return app;
 }

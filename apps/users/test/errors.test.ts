@@ -17,6 +17,7 @@ describe('database failures seen by a caller', () => {
     const handle: DatabaseHandle = {
       db,
       driver: 'postgres',
+      poolSize: 1,
       ping: async () => {
         await client`select 1`;
       },
@@ -41,6 +42,7 @@ describe('database failures seen by a caller', () => {
     const handle: DatabaseHandle = {
       db: drizzlePglite({ client, schema }),
       driver: 'pglite',
+      poolSize: 1,
       ping: async () => {},
       close: () => client.close(),
     };

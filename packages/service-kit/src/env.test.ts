@@ -68,6 +68,20 @@ describe('the env fragments', () => {
     });
   });
 
+  it('read the tracing pair: off when unset or empty, an http(s) endpoint, else an error naming it', () => {
+    expect(parse({}).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(parse({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SERVICE_NAME: '' })).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+      OTEL_SERVICE_NAME: undefined,
+    });
+    expect(parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_SERVICE_NAME: 'example-eu' })).toMatchObject(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_SERVICE_NAME: 'example-eu' },
+    );
+    expect(() => parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318' })).toThrow(
+      /^Invalid environment: OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:\/\/ or https:\/\/ URL/,
+    );
+  });
+
   it('refuse a missing key in production, naming its variable', () => {
     expect(() => parse({ NODE_ENV: 'production' })).toThrow(
       'Invalid environment: SERVICE_PRIVATE_KEY: required when NODE_ENV=production',

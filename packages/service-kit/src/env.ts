@@ -39,8 +39,10 @@ export const withDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T
   optional(schema).transform((value): z.output<T> => (value === undefined ? fallback : (value as z.output<T>)));
 
 /**
- * `NODE_ENV` (`development` by default), `PORT`, `HOST` (`0.0.0.0`), `LOG_LEVEL` (`info`) and
- * `SHUTDOWN_DRAIN_MS` (optional: see {@link shutdownDrainMs}).
+ * `NODE_ENV` (`development` by default), `PORT`, `HOST` (`0.0.0.0`), `LOG_LEVEL` (`info`),
+ * `SHUTDOWN_DRAIN_MS` (optional: see {@link shutdownDrainMs}), and the tracing pair
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` (optional http(s) URL: the OTLP/HTTP collector; unset, tracing is off)
+ * and `OTEL_SERVICE_NAME` (optional; the service's name by default), read by `startTracing`.
  * @param defaults.port the service's default port (SPEC: gateway 8001, users 8002, posts 8003)
  */
 export function serverEnv(defaults: { port: number }) {
@@ -50,6 +52,8 @@ export function serverEnv(defaults: { port: number }) {
     HOST: withDefault(z.string().trim().min(1), '0.0.0.0'),
     LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
     SHUTDOWN_DRAIN_MS: optional(z.coerce.number().int().min(0).max(60_000)),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })),
+    OTEL_SERVICE_NAME: optional(z.string().trim().min(1)),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `@basis/service-kit`: what every Basis service is built from. The root entry has no database
- * driver; see `/db` (drizzle, PGlite, postgres.js), `/env` (zod only), `/logging` and `/test`.
+ * driver; see `/db` (drizzle, PGlite, postgres.js), `/env` (zod only), `/logging`, `/tracing`
+ * (OpenTelemetry, its SDK loaded only when on) and `/test`.
  */
 
 export {
@@ -28,6 +29,12 @@ export {
   registerHealthRoutes,
   setDraining,
 } from './http/health.js';
+export {
+  type DatabaseFacts,
+  metricsRegistryOf,
+  registerServiceMetrics,
+  SERVICE_METRICS_PREFIX,
+} from './http/metrics.js';
 export { registerRequestIdHeader, requestIdOf, VALID_REQUEST_ID } from './http/request-id.js';
 export { buildServiceServer, type ServiceServerOptions, TRPC_PREFIX } from './server.js';
 export {

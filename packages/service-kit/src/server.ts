@@ -11,6 +11,7 @@ import { createCredentialVerifier } from './credentials/verify.js';
 import type { LogLevel } from './env.js';
 import { rootCause } from './errors.js';
 import { registerHealthRoutes } from './http/health.js';
+import { type DatabaseFacts, registerServiceMetrics } from './http/metrics.js';
 import { registerRequestIdHeader, requestIdOf } from './http/request-id.js';
 import { loggerOptions, registerRequestLog } from './logging/logger.js';
 import type { ServiceContext } from './trpc.js';
@@ -32,6 +33,8 @@ export interface ServiceServerOptions<TRouter extends AnyRouter, TContext extend
   createContext: (base: ServiceContext) => TContext;
   /** The `/readyz` probe, usually the database's `ping`. */
   ready: () => Promise<void>;
+  /** The open database (its `DatabaseHandle`), reported in `/metrics` (pool size, queries). */
+  database?: DatabaseFacts | undefined;
   /** Where log lines go instead of stdout (tests read them); only with JSON logs, not pino-pretty. */
   logStream?: { write(line: string): void } | undefined;
   /**
@@ -59,8 +62,10 @@ function callsOnly(url: string, polled: readonly string[]): boolean {
  * Builds a service's Fastify server (not yet listening): tRPC at `/trpc` behind the service credential
  * (`aud` = the service's identity, signed by a caller of `env.SERVICE_CREDENTIALS.callerKeys`: 401 with
  * `WWW-Authenticate: Bearer` and `data.reason` = SERVICE_TOKEN_REJECTED otherwise, before the procedure
- * is even resolved) and each procedure's allow-list (403, CALLER_NOT_ALLOWED), `GET /healthz` and `GET /readyz` without one, pino with redaction and one
- * `request completed` line per request (at `debug` for `polledProcedures`), and `x-request-id` on every response (a valid incoming one is
+ * is even resolved) and each procedure's allow-list (403, CALLER_NOT_ALLOWED), `GET /healthz`, `GET /readyz` and
+ * `GET /metrics` (Prometheus text, http/metrics.ts; its registry is `metricsRegistryOf(app)`) without one, pino with
+ * redaction and one `request completed` line per request (at `debug` for `polledProcedures`), and `x-request-id` on
+ * every response (a valid incoming one is
  * kept, else a UUID). Procedure failures are logged: 500/503 at `error` with the cause, others at `info`.
  * @param options see {@link ServiceServerOptions}
  * @returns the Fastify instance; call `listen` on it, and close the database after `app.close()`
@@ -68,7 +73,7 @@ function callsOnly(url: string, polled: readonly string[]): boolean {
 export async function buildServiceServer<TRouter extends AnyRouter, TContext extends ServiceContext>(
   options: ServiceServerOptions<TRouter, TContext>,
 ): Promise<FastifyInstance> {
-  const { env, router, createContext, ready, logStream, polledProcedures = [] } = options;
+  const { env, router, createContext, ready, logStream, database, polledProcedures = [] } = options;
   const { identity, callerKeys } = env.SERVICE_CREDENTIALS;
   const verifier = createCredentialVerifier({ audience: identity, callerKeys });
   const logger = loggerOptions(env);
@@ -82,6 +87,7 @@ export async function buildServiceServer<TRouter extends AnyRouter, TContext ext
   registerRequestIdHeader(app);
   registerRequestLog(app, (request) => callsOnly(request.url, polledProcedures));
   registerHealthRoutes(app, ready);
+  registerServiceMetrics(app, { identity, router, prefix: TRPC_PREFIX, database });
 
   await app.register(async (trpc) => {
     trpc.addHook('onRequest', requireServiceCredential({ verifier, prefix: TRPC_PREFIX, router }));

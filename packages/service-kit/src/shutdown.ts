@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { EnvError } from './env.js';
 import { rootCause } from './errors.js';
 import { setDraining } from './http/health.js';
+import { stopTracing } from './tracing/index.js';
 
 /** Longest wait, after the drain delay, for in-flight requests and `close` before exiting 1, in ms. */
 export const CLOSE_TIMEOUT_MS = 2500;
@@ -49,7 +50,7 @@ export interface GracefulClose {
  * Graceful shutdown (close-with-grace) on SIGTERM/SIGINT and on an uncaught error: marks the app draining,
  * keeps serving for `drainMs` (not after an uncaught error), closes it (idle keep-alive connections closed,
  * in-flight requests finished), runs `close`, exits 0; exits 1 on an uncaught error or when closing takes
- * over `drainMs` + {@link CLOSE_TIMEOUT_MS}. A repeat of the first signal within {@link REPEATED_SIGNAL_MS}
+ * over `drainMs` + {@link CLOSE_TIMEOUT_MS}. Spans still buffered (tracing) are exported last. A repeat of the first signal within {@link REPEATED_SIGNAL_MS}
  * is ignored (the same signal relayed); any other signal while closing exits 1 at once.
  * @param options see {@link GracefulClose}
  * @see https://github.com/mcollina/close-with-grace
@@ -71,6 +72,7 @@ export function closeGracefully({ app, drainMs, setDraining, close }: GracefulCl
       }
       await app.close();
       await close?.();
+      await stopTracing();
     },
   );
   for (const signal of SHUTDOWN_SIGNALS) {
@@ -91,7 +93,7 @@ export function closeGracefully({ app, drainMs, setDraining, close }: GracefulCl
  * database, build the server), registers graceful shutdown ({@link closeGracefully}), and listens. On SIGTERM/SIGINT it drains:
  * `/readyz` answers 503 at once and every response says `Connection: close` while the server keeps
  * serving for `drainMs`; then it stops accepting, closes idle keep-alive connections, finishes in-flight
- * requests, runs `close`, and exits 0 (1 on an uncaught error, which skips the drain, or when closing
+ * requests, runs `close`, exports the spans still buffered (tracing), and exits 0 (1 on an uncaught error, which skips the drain, or when closing
  * takes over `drainMs` + {@link CLOSE_TIMEOUT_MS}). A failed start exits 1 with one line on
  * stderr: an `EnvError`'s message as is, anything else as `<name> service failed to start: <reason> (<code>)`.
  * @param name the service's name, for those lines (`users`, `posts`)

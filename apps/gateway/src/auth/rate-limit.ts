@@ -18,6 +18,8 @@ export interface AuthRateLimitOptions {
   timeWindowMs: number;
   /** Shared store for several gateway replicas; in memory when absent. */
   redis?: Redis;
+  /** Called once per call refused with 429, with the limit it hit (metrics). */
+  onReject?: (limit: LimitedProcedure) => void;
 }
 
 /** The defaults: 10 logins per minute per IP and email, 30 refreshes per minute per IP. */
@@ -118,6 +120,7 @@ export function createAuthRateLimiter(options: AuthRateLimitOptions): AuthRateLi
         await limiters[procedure].consume(key);
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) {
+          options.onReject?.(procedure);
           throw new TooManyRequestsError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
         }
         throw rejection;

@@ -13,6 +13,8 @@ export interface GatewayMetrics {
    * @param circuits each service's name and whether its circuit is open now
    */
   watchCircuits(circuits: () => Iterable<[service: string, open: boolean]>): void;
+  /** Counts one call refused by a rate limit, by the limit's name (`access`, `loginPerIp`, …). */
+  countRateLimited(limit: string): void;
   /** Records one HTTP response: route template, method, status, duration in seconds. */
   observeHttp(route: string, method: string, status: number, seconds: number): void;
 }
@@ -20,7 +22,8 @@ export interface GatewayMetrics {
 /**
  * Creates the registry: Node's default metrics (`basis_gateway_` prefix), an HTTP request
  * duration histogram labelled by route, method and status, and upstream call counts and
- * durations labelled by service (its declared name), procedure and outcome, and each upstream's circuit state.
+ * durations labelled by service (its declared name), procedure and outcome, each upstream's circuit state,
+ * and the calls refused by each rate limit.
  */
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
@@ -45,6 +48,12 @@ export function createMetrics(): GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const rateLimited = new Counter({
+    name: 'basis_gateway_rate_limit_rejections_total',
+    help: 'Calls refused with 429 by a rate limit, by limit (access: per IP and email; refresh, loginPerIp, registerPerIp: per IP)',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
   let circuits: () => Iterable<[string, boolean]> = () => [];
   new Gauge({
     name: 'basis_gateway_upstream_circuit_open',
@@ -64,6 +73,9 @@ export function createMetrics(): GatewayMetrics {
       const labels = { service, procedure, outcome };
       upstreamCalls.inc(labels);
       upstreamDuration.observe(labels, seconds);
+    },
+    countRateLimited(limit) {
+      rateLimited.inc({ limit });
     },
     observeHttp(route, method, status, seconds) {
       httpDuration.observe({ route, method, status }, seconds);

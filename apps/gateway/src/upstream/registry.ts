@@ -1,9 +1,10 @@
 import type { ProcedureContract } from '@basis/contracts';
 import type { CredentialMinter } from '@basis/service-kit/credentials';
 import type { z } from 'zod';
-import { type CallContext, createUpstream, type Upstream, type UpstreamOptions } from './client.js';
+import type { CallContext, Upstream, UpstreamOptions } from './client.js';
 import { UpstreamFailure } from './errors.js';
 import type { ServiceMap } from './service.js';
+import { createTracedUpstream } from './tracing.js';
 
 /** Settings of {@link createUpstreams}. */
 export interface UpstreamsOptions {
@@ -54,7 +55,7 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
   const byName: Record<string, Upstream> = {};
   const locations = new Map<ProcedureContract, Location>();
   for (const [name, declaration] of Object.entries(options.services)) {
-    const upstream = createUpstream({
+    const upstream = createTracedUpstream({
       name,
       baseUrl: options.urls[name] ?? declaration.url,
       minter: options.minter,

@@ -68,6 +68,21 @@ describe('parseEnv', () => {
   });
 });
 
+describe('OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME', () => {
+  it('leave tracing off when unset or empty, and read an http(s) endpoint and a name', () => {
+    expect(parseEnv({}).env.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(parseEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }).env.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    const { env } = parseEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_SERVICE_NAME: 'edge-eu' });
+    expect(env).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_SERVICE_NAME: 'edge-eu' });
+  });
+
+  it('refuses an endpoint that is not an http(s) URL, naming the variable', () => {
+    expect(() => parseEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://jaeger:4317' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT: /,
+    );
+  });
+});
+
 describe('RATE_LIMIT_LOGIN_PER_IP, RATE_LIMIT_REGISTER_PER_IP and TRUST_PROXY', () => {
   it('default to 20 and 10 a minute, and to trusting no proxy', () => {
     const { env } = parseEnv({});

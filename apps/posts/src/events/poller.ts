@@ -10,8 +10,20 @@ export const MAX_BACKOFF_MS = 2000;
 /** Events asked for per call. */
 export const PAGE_SIZE = 100;
 
+/** Where a poller stands, for `/metrics` (events/metrics.ts). */
+export interface FeedStatus {
+  /** The id of the last user event applied (0 before the first; read from the database at the first poll). */
+  cursor: number;
+  /** Events applied by this process. */
+  applied: number;
+  /** When the feed was last read to its end (`performance.now()` ms), or when the poller started if never. */
+  caughtUpAt: number;
+}
+
 /** A running poller. */
 export interface UserEventsPoller {
+  /** Where it stands now. */
+  status(): Readonly<FeedStatus>;
   /** Stops polling and waits for the page in progress (if any) to be applied or abandoned. */
   stop(): Promise<void>;
 }
@@ -45,6 +57,7 @@ export function startUserEventsPoller(options: {
   const endpoint = `${options.usersUrl.replace(/\/$/, '')}/trpc/events.feed`;
   const stopping = new AbortController();
   let failures = 0;
+  const status: FeedStatus = { cursor: 0, applied: 0, caughtUpAt: performance.now() };
 
   async function fetchPage(after: number) {
     const input = encodeURIComponent(JSON.stringify({ after, limit: PAGE_SIZE }));
@@ -61,12 +74,19 @@ export function startUserEventsPoller(options: {
 
   /** One poll: @returns whether to poll again at once (a full page). */
   async function pollOnce(): Promise<boolean> {
-    const events = await fetchPage(await consumer.cursor());
+    const asked = performance.now();
+    status.cursor = await consumer.cursor();
+    const events = await fetchPage(status.cursor);
     if (events.length > 0) {
       const { cursor, deletedPosts } = await consumer.apply(events);
+      status.cursor = cursor;
+      status.applied += events.length;
       log.info({ cursor, events: events.length, deletedPosts }, 'user events applied');
     }
-    return events.length === PAGE_SIZE;
+    const more = events.length === PAGE_SIZE;
+    // A short page: every event committed before the call was asked for is now applied.
+    if (!more) status.caughtUpAt = asked;
+    return more;
   }
 
   /** Waits `ms`, or less when stopping; removes its abort listener either way (one per poll would pile up). */
@@ -101,6 +121,7 @@ export function startUserEventsPoller(options: {
   })();
 
   return {
+    status: () => status,
     async stop() {
       stopping.abort();
       await loop;

@@ -1,5 +1,5 @@
 import type { UserEvent } from '@basis/contracts';
-import { asc, gt, sql } from 'drizzle-orm';
+import { asc, gt, max, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { type UserEventRow, userEvents } from '../db/schema.js';
 
@@ -45,5 +45,11 @@ export class UserEventsRepository {
       .orderBy(asc(userEvents.id))
       .limit(limit);
     return rows.map(toUserEvent);
+  }
+
+  /** The id of the newest event (0 when there is none): how far a consumer's cursor must reach. */
+  async lastId(): Promise<number> {
+    const [row] = await this.db.select({ last: max(userEvents.id) }).from(userEvents);
+    return row?.last ?? 0;
   }
 }

@@ -7,6 +7,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+// Counts (and, with tracing on, traces) every query of every database opened here.
+import './instrument.js';
 import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
 
 /** A drizzle schema module (`import * as schema from './db/schema.js'`). */
@@ -19,6 +21,8 @@ export type Database<TSchema extends Schema = Schema> = PgDatabase<PgQueryResult
 export interface DatabaseHandle<TSchema extends Schema = Schema> {
   db: Database<TSchema>;
   driver: 'postgres' | 'pglite';
+  /** Most connections open at once: the postgres.js pool's `max`; 1 for PGlite (one embedded connection). */
+  poolSize: number;
   /** Runs `select 1`; rejects when the database does not answer. */
   ping(): Promise<void>;
   /** Closes the pool (postgres.js, waiting up to 5 s for queries in flight) or the PGlite instance. */
@@ -128,6 +132,7 @@ async function openPostgres<TSchema extends Schema>(
   return {
     db,
     driver: 'postgres',
+    poolSize,
     ping: async () => {
       await db.execute(sql`select 1`);
     },
@@ -153,6 +158,7 @@ async function openPglite<TSchema extends Schema>(
   return {
     db,
     driver: 'pglite',
+    poolSize: 1,
     ping: async () => {
       await db.execute(sql`select 1`);
     },

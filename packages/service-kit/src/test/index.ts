@@ -11,6 +11,8 @@ export {
   type TestDriver,
   testDrivers,
 } from './databases.js';
+export { type Scrape, scrapeMetrics } from './metrics.js';
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 export { freePort } from './ports.js';
 export { type SpawnedService, type SpawnOptions, spawnService } from './spawn.js';
 export { type DriverSuite, useServerOn } from './suite.js';
