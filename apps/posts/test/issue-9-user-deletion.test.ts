@@ -98,7 +98,7 @@ async function startStack(storage: { users: Storage; posts: Storage }) {
     /** Stops users and starts it again on the same port and storage (posts keeps its USERS_SERVICE_URL). */
     async restartUsers() {
       await users.stop();
-      users = await spawnService({ main: USERS_MAIN, env: usersEnv, port: users.port });
+      users = await spawnService({ main: USERS_MAIN, env: usersEnv, host: users.host, port: users.port });
     },
     /** The author ids that still have posts. */
     async authors(): Promise<Set<number>> {

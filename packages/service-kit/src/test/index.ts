@@ -13,7 +13,7 @@ export {
 } from './databases.js';
 export { type Scrape, scrapeMetrics } from './metrics.js';
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
-export { freePort } from './ports.js';
+export { freePort, randomLoopbackHost } from './ports.js';
 export { type SpawnedService, type SpawnOptions, spawnService } from './spawn.js';
 export { type DriverSuite, useServerOn } from './suite.js';
 export { mintServiceToken, type TokenActor, type TokenOverrides } from './tokens.js';

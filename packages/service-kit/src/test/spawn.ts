@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { freePort } from './ports.js';
+import { freePort, randomLoopbackHost } from './ports.js';
 
 /** A service running as a child process on its own port. */
 export interface SpawnedService extends AsyncDisposable {
+  /** `http://<host>:<port>` */
   url: string;
+  /** The loopback address it listens on (its own: see {@link SpawnOptions.host}). */
+  host: string;
   port: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -34,7 +37,12 @@ export interface SpawnOptions {
   cwd?: string;
   /** Node options before `main`, e.g. `['--import', 'tsx']` to run a `src/main.ts` unbuilt. */
   nodeArgs?: string[];
-  /** The port to listen on (to restart a service where its callers expect it); a free one by default. */
+  /**
+   * The loopback address to listen on; by default a random one of 127.0.0.0/8 ({@link randomLoopbackHost}),
+   * so that no other test's process can take this service's place while it restarts.
+   */
+  host?: string;
+  /** The port to listen on (to restart a service where its callers expect it, with its `host`); a free one by default. */
   port?: number;
 }
 
@@ -59,7 +67,7 @@ async function waitUntilReady(
 }
 
 /**
- * Starts `node [nodeArgs] <main>` on a free port of 127.0.0.1 with `NODE_ENV=test`, `LOG_LEVEL=warn`, PGlite in
+ * Starts `node [nodeArgs] <main>` on a free port of its own loopback address (`host`) with `NODE_ENV=test`, `LOG_LEVEL=warn`, PGlite in
  * memory (`PGLITE_DATA_DIR=memory://`, any inherited `DATABASE_URL` dropped) and `env` on top, and
  * waits until `readyPath` answers 2xx.
  * @param options see {@link SpawnOptions}
@@ -69,7 +77,8 @@ async function waitUntilReady(
 export async function spawnService(options: SpawnOptions): Promise<SpawnedService> {
   const { main, readyPath = '/readyz', timeoutMs = 30_000 } = options;
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx turbo build\` first`);
-  const port = options.port ?? (await freePort());
+  const host = options.host ?? randomLoopbackHost();
+  const port = options.port ?? (await freePort(host));
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
     cwd: options.cwd,
@@ -77,7 +86,7 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
       ...inherited,
       NODE_ENV: 'test',
       PORT: String(port),
-      HOST: '127.0.0.1',
+      HOST: host,
       PGLITE_DATA_DIR: 'memory://',
       LOG_LEVEL: 'warn',
       ...options.env,
@@ -90,7 +99,7 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -112,6 +121,7 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
   }
   return {
     url,
+    host,
     port,
     output: () => output,
     exitCode: () => child.exitCode,
