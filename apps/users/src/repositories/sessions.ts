@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '@basis/contracts';
 import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import { type ActorCache, createActorCache } from '../auth/actor-cache.js';
 import type { Database } from '../db/client.js';
 import { refreshTokens, type SessionRow, sessions, type UserRow, users } from '../db/schema.js';
 
@@ -58,17 +59,20 @@ function newSecret(): { secret: string; tokenHash: string } {
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-security-topics §4.14.2 (rotation, reuse detection)
  */
 export class SessionsRepository {
+  /** `findActor` as a named prepared statement: its SQL is built once, not on every authenticated call. */
+  private readonly actorQuery;
+
   /**
    * @param db the users database
    * @param reuseIntervalMs how long a used refresh token may still be rotated (concurrent refreshes), in
    *   milliseconds; 0 turns the interval off (every reuse revokes the session)
+   * @param actors where {@link findLiveActor} remembers live sessions (cleared by every revocation here);
+   *   none by default, so every check asks the database
    */
-  /** `findActor` as a named prepared statement: its SQL is built once, not on every authenticated call. */
-  private readonly actorQuery;
-
   constructor(
     private readonly db: Database,
     private readonly reuseIntervalMs: number = DEFAULT_REUSE_INTERVAL_MS,
+    private readonly actors: ActorCache = createActorCache({ ttlMs: 0 }),
   ) {
     this.actorQuery = db
       .select({ id: users.id, role: users.role })
@@ -191,6 +195,16 @@ export class SessionsRepository {
   }
 
   /**
+   * {@link findActor} for the caller of a procedure, answered from the actor cache while a recent check
+   * found the same session live (`ACTOR_CACHE_TTL_MS`); refusals are always asked anew.
+   * @param sessionId the `sid` claim; @param userId the `sub` claim
+   * @returns the actor with their role as of at most the cache's TTL ago, or `undefined`
+   */
+  findLiveActor(sessionId: string, userId: number): Promise<SessionActor | undefined> {
+    return this.actors.resolve(sessionId, userId, () => this.findActor(sessionId, userId));
+  }
+
+  /**
    * Revokes the session a refresh token belongs to. Idempotent: malformed, unknown or already revoked
    * tokens change nothing. A used (rotated) token still names its session, so it revokes it too.
    * @returns whether a session was revoked by this call
@@ -219,6 +233,7 @@ export class SessionsRepository {
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
       .returning({ id: sessions.id });
+    this.actors.clear();
     return rows.length;
   }
 
@@ -228,6 +243,7 @@ export class SessionsRepository {
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
+    this.actors.clear();
     return rows.length > 0;
   }
 }
