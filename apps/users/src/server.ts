@@ -1,5 +1,6 @@
 import { buildServiceServer, metricsRegistryOf } from '@basis/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { createActorCache } from './auth/actor-cache.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { UsersEnv } from './env.js';
 import { registerOutboxMetrics } from './metrics.js';
@@ -15,6 +16,8 @@ export interface ServerOptions {
   db: DatabaseHandle;
   /** Where log lines go instead of stdout (tests read them); only with JSON logs, not pino-pretty. */
   logStream?: { write(line: string): void };
+  /** How long a live session's actor is reused, in milliseconds; `ACTOR_CACHE_TTL_MS` (1 s) by default. */
+  actorCacheTtlMs?: number;
 }
 
 /**
@@ -24,9 +27,10 @@ export interface ServerOptions {
  * @param options the parsed environment and the database; the caller closes the database after `app.close()`
  * @returns the Fastify instance; call `listen` on it
  */
-export async function buildServer({ env, db, logStream }: ServerOptions): Promise<FastifyInstance> {
-  const users = new UsersRepository(db.db);
-  const sessions = new SessionsRepository(db.db, env.REFRESH_REUSE_INTERVAL_SECONDS * 1000);
+export async function buildServer({ env, db, logStream, actorCacheTtlMs }: ServerOptions): Promise<FastifyInstance> {
+  const actors = createActorCache(actorCacheTtlMs === undefined ? {} : { ttlMs: actorCacheTtlMs });
+  const users = new UsersRepository(db.db, actors);
+  const sessions = new SessionsRepository(db.db, env.REFRESH_REUSE_INTERVAL_SECONDS * 1000, actors);
   const events = new UserEventsRepository(db.db);
   const app = await buildServiceServer({
     env,

@@ -23,10 +23,12 @@ export const SESSION_REVOKED = 'Session expired or revoked';
 
 /**
  * Turns the actor a service token claims into the actor the database knows, with one indexed query
- * (`SessionsRepository.findActor`): the token's `sid` must name a session of `sub` that is neither
+ * (`SessionsRepository.findLiveActor`): the token's `sid` must name a session of `sub` that is neither
  * revoked nor expired, and the user must be active. The role is taken from the row, never from the
- * token, so a demoted, deactivated, deleted or logged-out user's access token stops working at once
- * instead of at its `exp`, and a promotion counts at once.
+ * token, so a demoted, deactivated, deleted or logged-out user's access token stops working instead of
+ * at its `exp`, and a promotion counts: at once when the change went through this process, within
+ * `ACTOR_CACHE_TTL_MS` (1 s) when it was made elsewhere (a live answer is reused that long, so the
+ * repeated calls of one session cost one query a second instead of one each; SPEC allows 5 s).
  * @param ctx the request context
  * @returns `null` when the call acts for nobody, else the actor with their current role and session id
  * @throws TRPCError UNAUTHORIZED {@link SESSION_REVOKED} when the claim has no `sid` or the session or
@@ -37,7 +39,7 @@ export async function resolveActor(ctx: RequestContext): Promise<Actor | null> {
   if (claimed === null) return null;
   // The gateway always binds a user's calls to the session of their access token.
   if (claimed.sessionId === undefined) throw new TRPCError({ code: 'UNAUTHORIZED', message: SESSION_REVOKED });
-  const actor = await ctx.sessions.findActor(claimed.sessionId, claimed.id);
+  const actor = await ctx.sessions.findLiveActor(claimed.sessionId, claimed.id);
   if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: SESSION_REVOKED });
   return actor;
 }

@@ -17,6 +17,12 @@ const widgetsContract = defineContract({
     output: z.object({ name: z.string() }),
   },
   count: { type: 'query', auth: 'public', input: z.object({}), output: z.object({ n: z.number() }) },
+  echo: {
+    type: 'query',
+    auth: 'public',
+    input: z.object({ word: z.string().trim().min(1) }),
+    output: z.object({ word: z.string().max(5) }),
+  },
   feed: {
     type: 'query',
     auth: 'public',
@@ -60,6 +66,7 @@ const router = service.router({
       return { name: input.name };
     }),
     count: service.implement(widgetsContract.count, async () => ({ n: 1 })),
+    echo: service.implement(widgetsContract.echo, async ({ input }) => ({ word: input.word })),
     feed: service.implement(widgetsContract.feed, async ({ ctx, input }) => ({
       n: ctx.caller === 'posts' ? input.after : -1,
     })),
@@ -184,6 +191,22 @@ describe('buildServiceServer with initService and implement', () => {
       code: 'BAD_REQUEST',
       issues: [expect.objectContaining({ path: ['name'] })],
     });
+  });
+
+  it('gives the resolver the input as the contract parsed it', async () => {
+    expect((await call(base, 'echo', { input: { word: '  hi  ' } })).body.result?.data).toEqual({ word: 'hi' });
+  });
+
+  it('parses the input before resolving the actor: invalid input from nobody is 400, not 401', async () => {
+    const { status, body } = await call(base, 'whoami', { input: 'not an object' });
+    expect(status).toBe(400);
+    expect(body.error?.data).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('answers 500 without the value when a resolver returns what the output schema refuses', async () => {
+    const answer = await call(base, 'echo', { input: { word: 'toolong' } });
+    expect([answer.status, answer.body.error?.message]).toEqual([500, 'Internal server error']);
+    expect(answer.text).not.toContain('toolong');
   });
 
   it.each([

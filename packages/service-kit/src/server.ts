@@ -1,9 +1,4 @@
 import type { AnyRouter } from '@trpc/server';
-import {
-  type CreateFastifyContextOptions,
-  type FastifyTRPCPluginOptions,
-  fastifyTRPCPlugin,
-} from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { credentialOf, requireServiceCredential } from './auth/credential-hook.js';
 import type { ServiceCredentials } from './credentials/keys.js';
@@ -13,6 +8,7 @@ import { rootCause } from './errors.js';
 import { registerHealthRoutes } from './http/health.js';
 import { type DatabaseFacts, registerServiceMetrics } from './http/metrics.js';
 import { registerRequestIdHeader, requestIdOf } from './http/request-id.js';
+import { registerTRPCRoute } from './http/trpc-route.js';
 import { loggerOptions, registerRequestLog } from './logging/logger.js';
 import type { ServiceContext } from './trpc.js';
 
@@ -91,9 +87,10 @@ export async function buildServiceServer<TRouter extends AnyRouter, TContext ext
 
   await app.register(async (trpc) => {
     trpc.addHook('onRequest', requireServiceCredential({ verifier, prefix: TRPC_PREFIX, router }));
-    const trpcOptions = {
+    registerTRPCRoute(trpc, {
+      prefix: TRPC_PREFIX,
       router,
-      createContext: ({ req }: CreateFastifyContextOptions) => {
+      createContext: (req) => {
         const { caller, actor } = credentialOf(req);
         return createContext({ claimedActor: actor, caller, requestId: req.id, log: req.log });
       },
@@ -104,8 +101,7 @@ export async function buildServiceServer<TRouter extends AnyRouter, TContext ext
           req.log.info({ path, code: error.code }, 'procedure refused');
         }
       },
-    } as FastifyTRPCPluginOptions<TRouter>['trpcOptions'];
-    await trpc.register(fastifyTRPCPlugin, { prefix: TRPC_PREFIX, trpcOptions });
+    });
   });
 
   return app;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '@basis/contracts';
 import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import { type ActorCache, createActorCache } from '../auth/actor-cache.js';
 import type { Database } from '../db/client.js';
 import { refreshTokens, type SessionRow, sessions, type UserRow, users } from '../db/schema.js';
 
@@ -58,15 +59,37 @@ function newSecret(): { secret: string; tokenHash: string } {
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-security-topics §4.14.2 (rotation, reuse detection)
  */
 export class SessionsRepository {
+  /** `findActor` as a named prepared statement: its SQL is built once, not on every authenticated call. */
+  private readonly actorQuery;
+
   /**
    * @param db the users database
    * @param reuseIntervalMs how long a used refresh token may still be rotated (concurrent refreshes), in
    *   milliseconds; 0 turns the interval off (every reuse revokes the session)
+   * @param actors where {@link findLiveActor} remembers live sessions (cleared by every revocation here);
+   *   none by default, so every check asks the database
    */
   constructor(
     private readonly db: Database,
     private readonly reuseIntervalMs: number = DEFAULT_REUSE_INTERVAL_MS,
-  ) {}
+    private readonly actors: ActorCache = createActorCache({ ttlMs: 0 }),
+  ) {
+    this.actorQuery = db
+      .select({ id: users.id, role: users.role })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.id, sql.placeholder('sessionId')),
+          eq(sessions.userId, sql.placeholder('userId')),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, sql`now()`),
+          eq(users.isActive, true),
+        ),
+      )
+      .limit(1)
+      .prepare('sessions_find_actor');
+  }
 
   /**
    * Opens a session for a user and issues its first refresh token.
@@ -167,21 +190,18 @@ export class SessionsRepository {
    */
   async findActor(sessionId: string, userId: number): Promise<SessionActor | undefined> {
     if (!UUID.test(sessionId)) return undefined;
-    const [row] = await this.db
-      .select({ id: users.id, role: users.role })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(
-        and(
-          eq(sessions.id, sessionId),
-          eq(sessions.userId, userId),
-          isNull(sessions.revokedAt),
-          gt(sessions.expiresAt, sql`now()`),
-          eq(users.isActive, true),
-        ),
-      )
-      .limit(1);
+    const [row] = await this.actorQuery.execute({ sessionId, userId });
     return row ? { ...row, sessionId } : undefined;
+  }
+
+  /**
+   * {@link findActor} for the caller of a procedure, answered from the actor cache while a recent check
+   * found the same session live (`ACTOR_CACHE_TTL_MS`); refusals are always asked anew.
+   * @param sessionId the `sid` claim; @param userId the `sub` claim
+   * @returns the actor with their role as of at most the cache's TTL ago, or `undefined`
+   */
+  findLiveActor(sessionId: string, userId: number): Promise<SessionActor | undefined> {
+    return this.actors.resolve(sessionId, userId, () => this.findActor(sessionId, userId));
   }
 
   /**
@@ -213,6 +233,7 @@ export class SessionsRepository {
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
       .returning({ id: sessions.id });
+    this.actors.clear();
     return rows.length;
   }
 
@@ -222,6 +243,7 @@ export class SessionsRepository {
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
+    this.actors.clear();
     return rows.length > 0;
   }
 }

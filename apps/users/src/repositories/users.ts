@@ -1,5 +1,6 @@
 import type { Role, User, UserCreate, UserPage } from '@basis/contracts';
-import { and, asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
+import type { ActorCache } from '../auth/actor-cache.js';
 import type { Database } from '../db/client.js';
 import { type UserRow, users } from '../db/schema.js';
 import { LAST_ADMIN } from '../errors.js';
@@ -72,7 +73,26 @@ function definedOnly(changes: UserChanges): UserChanges {
  * Driver errors propagate unchanged (a taken email is a unique violation, mapped to CONFLICT by `toTRPCError`).
  */
 export class UsersRepository {
-  constructor(private readonly db: Database) {}
+  /**
+   * `findById` as a named prepared statement: drizzle builds its SQL once here instead of on every call
+   * (building it was ~6% of the service's CPU per read), and postgres.js prepares it once per connection.
+   */
+  private readonly byId;
+
+  /**
+   * @param db the users database
+   * @param actors the live-session cache to clear when a role, an activity or a user goes (none by default)
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly actors?: ActorCache,
+  ) {
+    this.byId = db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder('id')))
+      .prepare('users_find_by_id');
+  }
 
   /**
    * Inserts a user.
@@ -101,7 +121,7 @@ export class UsersRepository {
 
   /** @returns the user with this id, or `undefined` */
   async findById(id: number): Promise<StoredUser | undefined> {
-    const [row] = await this.db.select().from(users).where(eq(users.id, id));
+    const [row] = await this.byId.execute({ id });
     return row;
   }
 
@@ -140,11 +160,14 @@ export class UsersRepository {
       return row;
     };
     const demotes = changes.isActive === false || (changes.role !== undefined && changes.role !== 'admin');
-    if (!demotes) return write(this.db);
-    return this.db.transaction(async (tx) => {
-      await refuseLastAdmin(tx, id);
-      return write(tx);
-    });
+    const row = demotes
+      ? await this.db.transaction(async (tx) => {
+          await refuseLastAdmin(tx, id);
+          return write(tx);
+        })
+      : await write(this.db);
+    if (changes.role !== undefined || changes.isActive !== undefined) this.actors?.clear();
+    return row;
   }
 
   /**
@@ -154,12 +177,14 @@ export class UsersRepository {
    * @throws LastAdminError when it is the last active admin
    */
   async delete(id: number): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
+    const deleted = await this.db.transaction(async (tx) => {
       await refuseLastAdmin(tx, id);
       const rows = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
       if (rows.length === 0) return false;
       await appendUserEvent(tx, { type: 'user.deleted', userId: id });
       return true;
     });
+    if (deleted) this.actors?.clear();
+    return deleted;
   }
 }

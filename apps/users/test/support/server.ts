@@ -48,18 +48,24 @@ export interface TestServer extends AsyncDisposable {
  * @param db an open, migrated database; the caller closes it
  * @param options.logLines when given, the server logs at `info` and every JSON log line is pushed here
  *   (parsed); otherwise it logs nothing
+ * @param options.actorCacheTtlMs how long the server reuses a live session's actor (its default otherwise)
  */
 export async function startServer(
   db: DatabaseHandle,
-  options: { logLines?: Record<string, unknown>[] } = {},
+  options: { logLines?: Record<string, unknown>[]; actorCacheTtlMs?: number } = {},
 ): Promise<TestServer> {
-  const { logLines } = options;
+  const { logLines, actorCacheTtlMs } = options;
   const env = parseEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: logLines ? 'info' : 'silent',
   });
   const logStream = logLines && { write: (line: string) => void logLines.push(JSON.parse(line)) };
-  const app = await buildServer({ env, db, ...(logStream ? { logStream } : {}) });
+  const app = await buildServer({
+    env,
+    db,
+    ...(logStream ? { logStream } : {}),
+    ...(actorCacheTtlMs === undefined ? {} : { actorCacheTtlMs }),
+  });
   const responses: string[] = [];
   /** `fetch` that records every response body the clients receive. */
   const recordingFetch: typeof fetch = async (input, init) => {
