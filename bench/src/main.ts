@@ -59,7 +59,8 @@ if (flags.help) {
   --no-build     skip 'turbo build' of users and gateway
   --no-nginx     skip scenario (c)
   --cpu-prof     run the gateway under node --cpu-prof (profiles in bench/profiles/)
-  --out NAME     write bench/results/NAME.{json,md} (default: latest, or quick with --quick)
+  --out NAME     write bench/results/NAME.{json,md} (default: latest, the old latest becoming previous;
+                 quick with --quick; profiled with --cpu-prof, whose figures the profiler distorts)
   --users-entry FILE, --gateway-entry FILE
                  run other builds (e.g. a worktree of an older commit, for before/after tables)
   --keep-logs    keep the services' logs (a temporary directory, printed at the end)
@@ -459,7 +460,11 @@ async function main(): Promise<number> {
     };
 
     console.log(`\n${renderText(report)}\n`);
-    const written = writeReport(report, join(BENCH_DIR, 'results'), flags.out ?? (quick ? 'quick' : 'latest'));
+    const written = writeReport(
+      report,
+      join(BENCH_DIR, 'results'),
+      flags.out ?? (quick ? 'quick' : flags['cpu-prof'] ? 'profiled' : 'latest'),
+    );
     log(`wrote ${written.json} and ${written.markdown}`);
     if (failed > 0) {
       keepWork = true;

@@ -1,5 +1,16 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type BenchReport, buildChecks, type CheckInputs, renderMarkdown, renderText, verdict } from './report.js';
+import {
+  type BenchReport,
+  buildChecks,
+  type CheckInputs,
+  renderMarkdown,
+  renderText,
+  verdict,
+  writeReport,
+} from './report.js';
 import type { LoadResult } from './scenarios.js';
 
 const load = (id: string, rps: number, p50: number): LoadResult => ({
@@ -140,5 +151,22 @@ describe('checks', () => {
     expect(byName(checks, 'gateway CPU per request')).toMatchObject({ value: 300, verdict: 'INFO' });
     expect(byName(checks, 'added p50, gateway (b)−(a), 50 conns')).toMatchObject({ value: 2, verdict: 'INFO' });
     expect(byName(checks, 'p99 of (b) during login storm')).toMatchObject({ value: 40, verdict: 'INFO' });
+  });
+});
+
+describe('writeReport', () => {
+  it('turns the last latest.* into previous.*, so two full runs leave both; other names rotate nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-results-'));
+    try {
+      writeReport({ ...report, commit: 'first' }, dir, 'latest');
+      writeReport({ ...report, commit: 'second' }, dir, 'latest');
+      writeReport({ ...report, commit: 'quick' }, dir, 'quick');
+      const commitOf = (name: string) =>
+        (JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as BenchReport).commit;
+      expect([commitOf('previous'), commitOf('latest'), commitOf('quick')]).toEqual(['first', 'second', 'quick']);
+      expect(readFileSync(join(dir, 'previous.md'), 'utf8')).toContain('first');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

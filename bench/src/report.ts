@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadResult } from './scenarios.js';
 
@@ -364,13 +364,19 @@ export function renderMarkdown(report: BenchReport): string {
 }
 
 /**
- * Writes `<dir>/<name>.json` and `<dir>/<name>.md`.
+ * Writes `<dir>/<name>.json` and `<dir>/<name>.md`. Writing `latest` first renames the existing `latest.*`
+ * to `previous.*`, so two full runs back to back leave both in `results/` (the committed pair).
  * @returns the two paths.
  */
 export function writeReport(report: BenchReport, dir: string, name: string): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, `${name}.json`);
   const markdown = join(dir, `${name}.md`);
+  if (name === 'latest')
+    for (const extension of ['json', 'md']) {
+      const current = join(dir, `latest.${extension}`);
+      if (existsSync(current)) renameSync(current, join(dir, `previous.${extension}`));
+    }
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(markdown, renderMarkdown(report));
   return { json, markdown };
