@@ -27,8 +27,8 @@ export function setDraining(app: FastifyInstance): void {
  * `{ status: 'ok', upstreams: { users: { state: 'up' | 'down' | 'circuit-open', url } … } }`;
  * 503 SERVICE_UNAVAILABLE with `Retry-After` only while the gateway drains ({@link setDraining}),
  * without probing anything.
- * Upstreams are probed in parallel (their own `/readyz`, at most 1 s each); an open circuit is
- * reported without a probe. A change of an upstream's state is logged once (a warning when it stops being
+ * Upstreams are probed in parallel (their own `/readyz`, at most 1 s each); while a circuit is open the
+ * probe is its half-open trial (see `Upstream.probe`). A change of an upstream's state is logged once (a warning when it stops being
  * up, an info line when it is up again), not on every probe.
  * @see RFC 9110 §10.2.3 (Retry-After on 503)
  */

@@ -99,14 +99,21 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     timeoutMs: options.timeoutMs,
     call,
     async probe(timeoutMs) {
-      if (policy.state() === CircuitState.Open) return 'circuit-open';
-      try {
-        // undici's request, as for calls: global fetch would load Node's own copy of undici (~2 MB of heap).
-        const response = await httpRequest(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+      // undici's request, as for calls: global fetch would load Node's own copy of undici (~2 MB of heap).
+      const readyz = async (signal: AbortSignal) => {
+        const response = await httpRequest(`${baseUrl}/readyz`, { signal });
         await response.body.dump();
-        return response.statusCode >= 200 && response.statusCode < 300 ? 'up' : 'down';
+        return response.statusCode;
+      };
+      const open = policy.state() === CircuitState.Open;
+      try {
+        // While the circuit is open the probe goes through the breaker: fails fast until halfOpenAfterMs,
+        // then is the half-open trial, so a service that is back closes the circuit without waiting for
+        // traffic (a reachable service that answers non-2xx closes it too: the breaker counts reachability).
+        const status = open ? await policy.execute(readyz, timeoutMs) : await readyz(AbortSignal.timeout(timeoutMs));
+        return status >= 200 && status < 300 ? 'up' : 'down';
       } catch {
-        return 'down';
+        return policy.state() === CircuitState.Open ? 'circuit-open' : 'down';
       }
     },
     isCircuitOpen: () => policy.state() === CircuitState.Open,

@@ -17,12 +17,12 @@ export interface PostsUpstream extends AsyncDisposable {
 }
 
 /**
- * Starts a posts service on 127.0.0.1, port 0: `posts.*` with `postsContract`'s input and output
+ * Starts a posts service on 127.0.0.1, `port` (0: any free one): `posts.*` with `postsContract`'s input and output
  * schemas, posts kept in memory, the caller read from the gateway's service credential (verified
  * with the gateway's development public key, audience `posts`). Writes need a caller; update and delete the author
  * or an admin (403 otherwise), as SPEC says.
  */
-export async function startPostsUpstream(): Promise<PostsUpstream> {
+export async function startPostsUpstream(port = 0): Promise<PostsUpstream> {
   const verifier = createCredentialVerifier({
     audience: 'posts',
     callerKeys: new Map([['gateway', developmentPublicKey('gateway')]]),
@@ -94,7 +94,7 @@ export async function startPostsUpstream(): Promise<PostsUpstream> {
     },
   });
   app.get('/readyz', async () => ({ status: 'ok' }));
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = await app.listen({ port, host: '127.0.0.1' });
   const close = async () => {
     await app.close();
   };

@@ -203,6 +203,32 @@ describe('posts down', () => {
   });
 });
 
+describe('posts back after an outage', () => {
+  it('reports posts up on /readyz as soon as it answers, without waiting for traffic (the probe is the half-open trial)', async () => {
+    const port = await freePort();
+    const running = await startStack(
+      { JWT_SECRET, POSTS_SERVICE_URL: `http://127.0.0.1:${port}` },
+      { breaker: { breakerThreshold: 2, halfOpenAfterMs: 300 } },
+    );
+    try {
+      for (let attempt = 0; attempt < 3; attempt += 1)
+        expect((await running.api('GET', '/api/v1/posts')).status).toBe(503);
+      expect((await running.api('GET', '/readyz')).body).toMatchObject({
+        upstreams: { posts: { state: 'circuit-open' } },
+      });
+      await using _posts = await startPostsUpstream(port);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const ready = await running.api('GET', '/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({ upstreams: { posts: { state: 'up' } } });
+      expect((await running.api('GET', '/api/v1/posts')).status).toBe(200);
+    } finally {
+      await running.close();
+    }
+    expect(running.conformance.problems).toEqual([]);
+  });
+});
+
 describe('users down', () => {
   it('answers 503 on a protected posts route (the session cannot be checked: fail closed), public reads still 200', async () => {
     await using own = await startPostsUpstream();
