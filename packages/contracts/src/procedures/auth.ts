@@ -38,7 +38,7 @@ export const authContract = defineContract({
       method: 'POST',
       path: '/auth/refresh',
       successStatus: 200,
-      summary: 'Exchange a refresh token for a new pair (the old refresh token stops working)',
+      summary: 'Exchange a refresh token for a new pair (the old refresh token stops working after the reuse interval)',
       description: 'Presenting an already-rotated refresh token revokes its whole session.',
       tags,
       errors: {
