@@ -1,5 +1,5 @@
 import type { Actor, ProcedureContract, RestRoute } from '@basis/contracts';
-import { initTRPC, TRPCError } from '@trpc/server';
+import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { AccessTokenOptions } from './auth/access-tokens.js';
@@ -101,16 +101,18 @@ export class BearerChallenge extends Error {
 export const SESSION_REVOKED = 'Session expired or revoked';
 
 /**
- * A procedure that needs an authenticated caller: no token, a malformed one, or one that
- * fails verification (bad signature, `alg: none`, expired, wrong issuer or audience, a
- * refresh token) gives 401 UNAUTHORIZED with a `Bearer` challenge. A valid token's session is
- * then checked with the users service (auth/sessions.ts, cached ≤ 2 s): a revoked session, or a
- * deactivated or deleted user, gives 401 `error="invalid_token"` on every route of every service,
- * and the procedure sees the live actor (current role). When the session cannot be checked (users
- * unreachable, slow or broken) the call fails closed with that failure (503/504/502).
+ * Authenticates the caller of a protected procedure: no token, a malformed one, or one that
+ * fails verification (bad signature, `alg: none`, expired, wrong issuer or audience, a refresh
+ * token) gives 401 UNAUTHORIZED with a `Bearer` challenge. A valid token's session is then checked
+ * with the users service (auth/sessions.ts, cached ≤ 2 s): a revoked session, or a deactivated or
+ * deleted user, gives 401 `error="invalid_token"` on every route of every service. When the session
+ * cannot be checked (users unreachable, slow or broken) the call fails closed with that failure
+ * (503/504/502).
+ * @returns the live actor of the token's session (current role)
+ * @throws {TRPCError} UNAUTHORIZED with a {@link BearerChallenge} cause, or the session check's failure
  * @see RFC 6750 §3.1
  */
-export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
+export async function authenticate(ctx: GatewayContext): Promise<Required<Actor>> {
   if (ctx.actor === null) {
     const sent = ctx.credentials !== 'missing';
     throw new TRPCError({
@@ -127,19 +129,26 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
       cause: new BearerChallenge(bearerChallenge(true)),
     });
   }
-  // Only the changed field: tRPC merges it into the context (a full copy here would be copied again).
-  const result = await next({ ctx: { actor: live } });
-  // The session was live a moment ago, but a service found it revoked since (or the user
-  // deactivated or deleted): to the client, that access token is now invalid.
-  if (!result.ok && result.error.code === 'UNAUTHORIZED' && !(result.error.cause instanceof BearerChallenge)) {
-    throw new TRPCError({
-      code: 'UNAUTHORIZED',
-      message: result.error.message,
-      cause: new BearerChallenge(bearerChallenge(true)),
-    });
-  }
-  return result;
-});
+  return live;
+}
+
+/**
+ * What a protected procedure's failure becomes after {@link authenticate} let it through: the
+ * session was live a moment ago, but a service found it revoked since (or the user deactivated or
+ * deleted), so an UNAUTHORIZED without a challenge becomes 401 `error="invalid_token"` (to the
+ * client, that access token is now invalid). Every other failure is returned as a TRPCError unchanged.
+ * @param cause anything a procedure threw
+ * @returns the error to throw instead
+ */
+export function asInvalidToken(cause: unknown): TRPCError {
+  const error = getTRPCErrorFromUnknown(cause);
+  if (error.code !== 'UNAUTHORIZED' || error.cause instanceof BearerChallenge) return error;
+  return new TRPCError({
+    code: 'UNAUTHORIZED',
+    message: error.message,
+    cause: new BearerChallenge(bearerChallenge(true)),
+  });
+}
 
 /** Creates a server-side caller factory for a router (tests and scripts). */
 export const createCallerFactory = t.createCallerFactory;

@@ -48,6 +48,7 @@ export {
 export {
   type Implemented,
   initService,
+  parserOf,
   type Resolver,
   type ResolverContext,
   type ServiceContext,

@@ -44,8 +44,10 @@ function issuesOf(cause: unknown): WireIssue[] | undefined {
 /**
  * How tRPC's `.input()`/`.output()` run a zod schema: `parse`, and `parseAsync` from then on once a
  * schema turns out to need it (an async refinement); a failure throws the ZodError with its `issues`.
+ * @returns a function of the raw value to the parsed value (or a promise of it, once async)
+ * @throws {z.ZodError} (from the returned function) when the value does not fit the schema
  */
-function parserOf(schema: z.ZodType): (value: unknown) => unknown {
+export function parserOf(schema: z.ZodType): (value: unknown) => unknown {
   let isAsync = false;
   return (value) => {
     if (!isAsync) {

@@ -1,11 +1,5 @@
 import { type CachePolicy, TokenResponse } from '@basis/contracts';
-import {
-  type AnyTRPCProcedure,
-  type AnyTRPCRouter,
-  callTRPCProcedure,
-  getTRPCErrorFromUnknown,
-  type TRPCError,
-} from '@trpc/server';
+import { type AnyTRPCProcedure, type AnyTRPCRouter, getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { z } from 'zod';
@@ -14,6 +8,7 @@ import { sendErrorEnvelope, sendMethodNotAllowed } from '../http/error-envelope.
 import { IDEMPOTENCY_KEY_HEADER, type IdempotencyDecision, type IdempotencyStore } from '../http/idempotency.js';
 import { registerJsonBodyParser } from '../http/json-body.js';
 import { errorHeaders, TOKEN_RESPONSE_HEADERS } from '../http/response-meta.js';
+import { type Pipeline, pipelineOf } from '../routers/pipeline.js';
 import { type PublishedRoute, publishedRoutes } from '../routers/published-routes.js';
 import type { GatewayContext } from '../trpc.js';
 import { type InputPlan, planInput, readInput } from './input.js';
@@ -76,7 +71,8 @@ export function tokenProcedures(router: AnyTRPCRouter): Set<string> {
 
 interface CompiledRoute {
   procedure: string;
-  type: 'query' | 'mutation';
+  /** The procedure's pipeline (routers/pipeline.ts): what its tRPC resolver runs, called directly. */
+  run: Pipeline;
   plan: InputPlan;
   successStatus: number;
   /** Headers every answer of this route carries (success and error alike). */
@@ -88,13 +84,13 @@ interface CompiledRoute {
 }
 
 function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRoute {
-  const def = procedure._def as unknown as {
-    type: 'query' | 'mutation';
-    inputs: z.ZodType[];
-  };
+  const def = procedure._def as unknown as { inputs: z.ZodType[] };
+  const run = pipelineOf(procedure);
+  if (!run)
+    throw new Error(`${route.procedure} has a REST route but no pipeline (routers/pipeline.ts publishPipeline)`);
   return {
     procedure: route.procedure,
-    type: def.type,
+    run,
     plan: planInput(def.inputs[0], route.rest.method),
     successStatus: route.rest.successStatus,
     // RFC 6749 §5.1: a response carrying tokens must not be stored by any cache.
@@ -105,8 +101,8 @@ function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRo
 }
 
 function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
-  const { router, createContext, beforeCall, onError, idempotency } = options;
-  const { procedure: path, type, plan, successStatus, fixedHeaders, cachePolicy, idempotent } = route;
+  const { createContext, beforeCall, onError, idempotency } = options;
+  const { procedure: path, run, plan, successStatus, fixedHeaders, cachePolicy, idempotent } = route;
   return async function restHandler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // Caching (cache/*): no-store unless a 200 of a route with a policy says otherwise.
     void reply.header('cache-control', 'no-store');
@@ -128,15 +124,7 @@ function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
         pendingKey = decision;
       }
       if (beforeCall) await beforeCall(ctx, path);
-      data = await callTRPCProcedure({
-        router,
-        path,
-        type,
-        ctx,
-        getRawInput: async () => input,
-        signal: undefined,
-        batchIndex: 0,
-      });
+      data = await run(ctx, input);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       onError({ error, path, req: request });
@@ -228,8 +216,9 @@ function errorBody(error: TRPCError): { code: string; message: string; issues?: 
  * Compiles every procedure of `options.router` that has `meta.openapi` into one Fastify route
  * under `options.basePath` (trpc-to-openapi stays the source of the paths and of the OpenAPI
  * document; its per-request adapter is not used). Per request a route reads its input
- * (rest/input.ts), creates the context, counts the call (`beforeCall`), calls the procedure
- * through tRPC's `callProcedure`, and answers the contract's success status (204: no body, no
+ * (rest/input.ts), creates the context, counts the call (`beforeCall`), runs the procedure's
+ * pipeline (routers/pipeline.ts: the function its tRPC resolver runs, without tRPC's call
+ * machinery), and answers the contract's success status (204: no body, no
  * content-type) or the error envelope with the error's headers. Every path also answers the
  * methods it does not serve with 405 and `Allow`; static segments win over parameters for every
  * method (`DELETE /users/me` never reaches `/users/{id}`); HEAD is GET without a body. The routes

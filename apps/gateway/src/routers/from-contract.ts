@@ -8,15 +8,9 @@ import {
 import { TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from '@trpc/server';
 import type { z } from 'zod';
 import { callThroughCache } from '../cache/call.js';
-import {
-  callContext,
-  type GatewayContext,
-  type GatewayMeta,
-  protectedProcedure,
-  publicProcedure,
-  router,
-} from '../trpc.js';
+import { asInvalidToken, authenticate, callContext, type GatewayContext, type GatewayMeta, router } from '../trpc.js';
 import { runComposition } from './compose.js';
+import { inputParser, outputParser, type Pipeline, publishPipeline } from './pipeline.js';
 import { applyPostProcess, type PostProcessStep, postProcessedOutput } from './post-process.js';
 import { restInput } from './rest-input.js';
 
@@ -90,39 +84,70 @@ export function openApiMeta(contract: ProcedureContract & { rest: RestRoute }): 
   };
 }
 
+/**
+ * The pipeline of one republished contract entry (routers/pipeline.ts): authenticate (protected
+ * entries: 401, session check), parse the input (400), authorize (403), call the upstream through
+ * the response cache (or the composition's parts), then post-process (output parsing, the route's
+ * steps, the published output schema when steps widened it).
+ */
+function pipelineFor(
+  name: string,
+  contract: ProcedureContract & { rest: RestRoute },
+  upstream: UpstreamCaller | undefined,
+  steps: readonly PostProcessStep[],
+): Pipeline {
+  const level = contract.auth;
+  const parseInput = inputParser(restInput(contract));
+  // Without steps the answer was just parsed against this very schema (applyPostProcess).
+  const parseOutput = steps.length > 0 ? outputParser(postProcessedOutput(contract, steps)) : undefined;
+  const procedure = { name, type: contract.type };
+  const serve = async (ctx: GatewayContext, rawInput: unknown): Promise<unknown> => {
+    const input = await parseInput(rawInput);
+    const verdict = authorize(level, ctx.actor, input);
+    if (verdict === 'forbidden') throw new TRPCError({ code: 'FORBIDDEN', message: FORBIDDEN_MESSAGE[level] });
+    if (verdict === 'unauthenticated') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing access token' });
+    let answer: unknown;
+    if (contract.compose) answer = await runComposition(ctx, contract.compose, input);
+    else if (upstream) answer = await callThroughCache(ctx, contract, input, () => upstream(ctx, procedure, input));
+    else throw new Error(`No upstream for ${name}: it is neither composed nor given an UpstreamCaller`);
+    const output = await applyPostProcess(
+      answer,
+      { contract, input, actor: ctx.actor, requestId: ctx.requestId },
+      steps,
+    );
+    return parseOutput ? parseOutput(output) : output;
+  };
+  // A public route's caller is not checked against their session, so it is never forwarded.
+  if (level === 'public') return (given, rawInput) => serve({ ...given, actor: null }, rawInput);
+  return async (given, rawInput) => {
+    const actor = await authenticate(given);
+    try {
+      return await serve({ ...given, actor }, rawInput);
+    } catch (error) {
+      throw asInvalidToken(error);
+    }
+  };
+}
+
 function generate(
   name: string,
   contract: ProcedureContract & { rest: RestRoute },
   upstream: UpstreamCaller | undefined,
   steps: readonly PostProcessStep[] = [],
 ) {
-  const base = contract.auth === 'public' ? publicProcedure : protectedProcedure;
-  const procedure = base
-    .meta(openApiMeta(contract))
-    .input(restInput(contract))
-    .output(postProcessedOutput(contract, steps));
-  const resolve = async ({ ctx: given, input }: { ctx: GatewayContext; input: unknown }) => {
-    // Authorization first (in the resolver rather than a middleware of its own: each tRPC
-    // middleware copies the call's options twice).
-    const verdict = authorize(contract.auth, given.actor, input);
-    if (verdict === 'forbidden') throw new TRPCError({ code: 'FORBIDDEN', message: FORBIDDEN_MESSAGE[contract.auth] });
-    if (verdict === 'unauthenticated') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing access token' });
-    // A public route's caller is not checked against their session, so it is never forwarded.
-    const ctx = contract.auth === 'public' ? { ...given, actor: null } : given;
-    let answer: unknown;
-    if (contract.compose) answer = await runComposition(ctx, contract.compose, input);
-    else if (upstream)
-      answer = await callThroughCache(ctx, contract, input, () => upstream(ctx, { name, type: contract.type }, input));
-    else throw new Error(`No upstream for ${name}: it is neither composed nor given an UpstreamCaller`);
-    return applyPostProcess(answer, { contract, input, actor: ctx.actor, requestId: ctx.requestId }, steps);
-  };
-  return contract.type === 'query' ? procedure.query(resolve) : procedure.mutation(resolve);
+  return publishPipeline({
+    type: contract.type,
+    meta: openApiMeta(contract),
+    input: restInput(contract),
+    output: postProcessedOutput(contract, steps),
+    run: pipelineFor(name, contract, upstream, steps),
+  });
 }
 
 /**
  * THE generator: republishes every contract entry that has a REST route as a gateway
  * procedure with the contract's input, output, auth level and OpenAPI metadata. Each one
- * authenticates (401, with the session check of `protectedProcedure`) and authorizes (403) with
+ * authenticates (401, with the session check of `authenticate`) and authorizes (403) with
  * `authorize()`, calls the upstream (or, for an entry with `compose`, its parts: routers/compose.ts),
  * then runs the post-processing: output parsing first, then the route's own steps. Static paths are
  * registered before parameterised ones, so `/users/me` is never captured by `/users/{id}`.

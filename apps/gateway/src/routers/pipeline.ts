@@ -1,0 +1,92 @@
+import { parserOf } from '@basis/service-kit';
+import { type AnyTRPCProcedure, TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from '@trpc/server';
+import type { z } from 'zod';
+import { type GatewayContext, type GatewayMeta, publicProcedure } from '../trpc.js';
+
+/**
+ * A published procedure's whole work as one function: from the context and the raw input (a REST
+ * request's parameters and body as rest/input.ts reads them, or a `/trpc` call's input) to the
+ * answer the client sees. It throws what the client is answered: a TRPCError (its code gives the
+ * status), or anything else (500).
+ */
+export type Pipeline = (ctx: GatewayContext, rawInput: unknown) => Promise<unknown>;
+
+/** What {@link publishPipeline} builds a procedure from. */
+export interface PipelineProcedure {
+  type: 'query' | 'mutation';
+  meta: GatewayMeta;
+  /** The input schema the pipeline parses with: documented (OpenAPI) and planned (rest/input.ts) from it. */
+  input: z.ZodType;
+  /** The output schema of the answers: documented (OpenAPI) from it. */
+  output: z.ZodType;
+  run: Pipeline;
+}
+
+/** The typed tRPC procedure of a pipeline with input schema `I` and output schema `O`. */
+export type PipelineOf<T extends 'query' | 'mutation', I extends z.ZodType, O extends z.ZodType> = T extends 'query'
+  ? TRPCQueryProcedure<{ input: z.input<I>; output: z.output<O>; meta: GatewayMeta }>
+  : TRPCMutationProcedure<{ input: z.input<I>; output: z.output<O>; meta: GatewayMeta }>;
+
+const pipelines = new WeakMap<AnyTRPCProcedure, Pipeline>();
+
+/**
+ * A parser of inputs for a pipeline: the schema's parse (as tRPC's `.input()` runs it), a failure
+ * being 400 BAD_REQUEST with the ZodError as its cause (the REST envelope names the fields from it).
+ * @returns a function of the raw input to the parsed input
+ * @throws {TRPCError} BAD_REQUEST (from the returned function) when the input does not fit
+ */
+export function inputParser(schema: z.ZodType): (rawInput: unknown) => Promise<unknown> {
+  const parse = parserOf(schema);
+  return async (rawInput) => {
+    try {
+      return await parse(rawInput);
+    } catch (cause) {
+      throw new TRPCError({ code: 'BAD_REQUEST', cause });
+    }
+  };
+}
+
+/**
+ * A parser of answers for a pipeline (as tRPC's `.output()` runs it): an answer that breaks the
+ * published output schema is a gateway bug, 500 `Output validation failed`.
+ * @returns a function of the answer to the parsed answer
+ * @throws {TRPCError} INTERNAL_SERVER_ERROR (from the returned function) when the answer does not fit
+ */
+export function outputParser(schema: z.ZodType): (answer: unknown) => Promise<unknown> {
+  const parse = parserOf(schema);
+  return async (answer) => {
+    try {
+      return await parse(answer);
+    } catch (cause) {
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Output validation failed', cause });
+    }
+  };
+}
+
+/**
+ * Publishes a pipeline as a tRPC procedure whose resolver is the pipeline itself (no tRPC
+ * middleware, no `.input()`/`.output()` parse levels: each copies the call's options), so `/trpc`
+ * runs it through tRPC and the REST routes call it directly ({@link pipelineOf}): one definition
+ * for both. The schemas are recorded in the procedure's `_def` (`inputs[0]`, `output`) where
+ * trpc-to-openapi documents them and rest/routes.ts plans its input reading; tRPC reads them
+ * nowhere at run time (its parse middlewares are built by `.input()`/`.output()`, not used here).
+ * @returns the procedure, typed by the caller (see {@link PipelineOf})
+ */
+export function publishPipeline(procedure: PipelineProcedure): AnyTRPCProcedure {
+  const { type, meta, input, output, run } = procedure;
+  const builder = publicProcedure.meta(meta);
+  const resolve = (opts: { ctx: GatewayContext }) => {
+    // tRPC hands its resolver the options of its last middleware, `getRawInput` (typed for middlewares) included.
+    const { ctx, getRawInput } = opts as typeof opts & { getRawInput: () => Promise<unknown> };
+    return getRawInput().then((rawInput) => run(ctx, rawInput));
+  };
+  const published: AnyTRPCProcedure = type === 'query' ? builder.query(resolve) : builder.mutation(resolve);
+  Object.assign(published._def, { inputs: [input], output });
+  pipelines.set(published, run);
+  return published;
+}
+
+/** The pipeline of a procedure built by {@link publishPipeline}; `undefined` for any other procedure. */
+export function pipelineOf(procedure: AnyTRPCProcedure): Pipeline | undefined {
+  return pipelines.get(procedure);
+}
