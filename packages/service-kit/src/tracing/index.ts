@@ -32,16 +32,26 @@ let shutdown: (() => Promise<void>) | undefined;
  * `OTEL_TRACES_SAMPLER*` variables. Calling it again is a no-op.
  * @param name the app's name (`gateway`, `users`), the `service.name` unless `OTEL_SERVICE_NAME` is set
  * @param env the app's parsed environment
+ * @param options.untracedPaths request paths neither traced when served nor when called (besides
+ *   `/healthz`, `/readyz`, `/metrics`): procedures polled on a timer, e.g. `/trpc/events.feed`, on both sides
  * @returns whether tracing is on
  * @see https://opentelemetry.io/docs/specs/otel/protocol/exporter/ (endpoint, `/v1/traces`)
  * @see https://www.w3.org/TR/trace-context/
  */
-export async function startTracing(name: string, env: TracingEnv): Promise<boolean> {
+export async function startTracing(
+  name: string,
+  env: TracingEnv,
+  options: { untracedPaths?: readonly string[] } = {},
+): Promise<boolean> {
   if (tracing.enabled) return true;
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return false;
   const { startSdk } = await import('./sdk.js');
-  shutdown = startSdk({ serviceName: env.OTEL_SERVICE_NAME ?? name, endpoint });
+  shutdown = startSdk({
+    serviceName: env.OTEL_SERVICE_NAME ?? name,
+    endpoint,
+    untracedPaths: options.untracedPaths ?? [],
+  });
   tracing.enabled = true;
   return true;
 }

@@ -8,6 +8,17 @@ import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace
 const UNTRACED_PATHS = /^\/(?:healthz|readyz|metrics)(?:[/?]|$)/;
 
 /**
+ * Whether a request path (query included) is left untraced: a probe, a scrape, or one of `extra` (paths
+ * such as `/trpc/events.feed`, polled on a timer: a root trace every poll would bury the real ones).
+ */
+function untraced(path: string, extra: readonly string[]): boolean {
+  return (
+    UNTRACED_PATHS.test(path) ||
+    extra.some((prefix) => path === prefix || path.startsWith(`${prefix}?`) || path.startsWith(`${prefix}/`))
+  );
+}
+
+/**
  * Registers the tracer provider (AsyncLocalStorage context, W3C trace-context propagator), a batch
  * span processor exporting OTLP/HTTP JSON to `<endpoint>/v1/traces`, and the instrumentations: undici
  * (global fetch and undici's own API, through diagnostics channels: outgoing calls carry
@@ -16,7 +27,12 @@ const UNTRACED_PATHS = /^\/(?:healthz|readyz|metrics)(?:[/?]|$)/;
  * incoming `traceparent`. Loaded only by `startTracing` (index.ts).
  * @returns a function that flushes and stops everything
  */
-export function startSdk(options: { serviceName: string; endpoint: string }): () => Promise<void> {
+export function startSdk(options: {
+  serviceName: string;
+  endpoint: string;
+  untracedPaths: readonly string[];
+}): () => Promise<void> {
+  const { untracedPaths } = options;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors: [
@@ -26,7 +42,7 @@ export function startSdk(options: { serviceName: string; endpoint: string }): ()
   provider.register();
   const instrumentations = [
     new UndiciInstrumentation({
-      ignoreRequestHook: (request) => UNTRACED_PATHS.test(request.path),
+      ignoreRequestHook: (request) => untraced(request.path, untracedPaths),
     }),
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,
@@ -36,7 +52,7 @@ export function startSdk(options: { serviceName: string; endpoint: string }): ()
       instrumentHooks: false,
       instrumentHandler: false,
       recordExceptions: false,
-      ignorePaths: ({ url }) => UNTRACED_PATHS.test(url),
+      ignorePaths: ({ url }) => untraced(url, untracedPaths),
       requestHook: (span, request) => {
         // `request` by default; the route template names it (`POST /api/v1/posts`, `GET /trpc/:path`).
         span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`);
