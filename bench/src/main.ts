@@ -418,8 +418,11 @@ async function main(): Promise<number> {
       storm: d,
       connections: settings.connections,
       peakConnections: settings.peakConnections,
-      gatewayMemory: { idleRssMb, peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB },
-      usersMemory: usersMem.hwmKb > 0 ? { peakRssMb: usersMem.rssKb / MB, hwmMb: usersMem.hwmKb / MB } : null,
+      gatewayMemory: { idleRssMb, peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB, hwmScope: mem.hwmScope },
+      usersMemory:
+        usersMem.hwmKb > 0
+          ? { peakRssMb: usersMem.rssKb / MB, hwmMb: usersMem.hwmKb / MB, hwmScope: usersMem.hwmScope }
+          : null,
       readyMs: { users: users.readyMs, gateway: gateway.readyMs },
       pglite,
     });
@@ -453,8 +456,11 @@ async function main(): Promise<number> {
       },
       scenarios: results,
       readyMs,
-      gatewayMemory: { idleRssMb, peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB },
-      usersMemory: usersMem.hwmKb > 0 ? { peakRssMb: usersMem.rssKb / MB, hwmMb: usersMem.hwmKb / MB } : null,
+      gatewayMemory: { idleRssMb, peakRssMb: mem.rssKb / MB, hwmMb: mem.hwmKb / MB, hwmScope: mem.hwmScope },
+      usersMemory:
+        usersMem.hwmKb > 0
+          ? { peakRssMb: usersMem.rssKb / MB, hwmMb: usersMem.hwmKb / MB, hwmScope: usersMem.hwmScope }
+          : null,
       checks,
       failedRequests: failed,
     };

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -154,8 +154,25 @@ export function killAllNow(): void {
 export interface MemorySample {
   /** VmRSS: resident now. */
   readonly rssKb: number;
-  /** VmHWM: the peak resident size over the process's life. */
+  /** VmHWM: the peak resident size since the process started, or since {@link resetPeakMemory}. */
   readonly hwmKb: number;
+  /** Which span VmHWM covers: `load` when it was reset when the watch began, else the process's `life`. */
+  readonly hwmScope?: 'load' | 'life';
+}
+
+/**
+ * Resets `pid`'s VmHWM to its current VmRSS (writes `5` to `/proc/<pid>/clear_refs`, Linux ≥ 4.0), so the
+ * next VmHWM is the peak of what follows: a load's own peak rather than one left by an earlier load.
+ * @returns whether it could (false without Linux or the permission)
+ * @see https://www.kernel.org/doc/html/latest/filesystems/proc.html (clear_refs)
+ */
+export function resetPeakMemory(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -179,10 +196,12 @@ export function sampleMemory(pid: number): MemorySample | null {
 }
 
 /**
- * Samples `pid`'s memory every `intervalMs` until `stop()` is called.
- * @returns `stop`, which resolves to the largest VmRSS seen and the VmHWM read last (kB).
+ * Samples `pid`'s memory every `intervalMs` until `stop()` is called, after resetting its VmHWM
+ * ({@link resetPeakMemory}) so that VmHWM is the peak of the watched span when the system allows it.
+ * @returns `stop`, which resolves to the largest VmRSS seen, the VmHWM read last (kB) and its scope.
  */
 export function watchMemory(pid: number, intervalMs = 100): { stop(): MemorySample } {
+  const hwmScope = resetPeakMemory(pid) ? 'load' : 'life';
   let maxRss = 0;
   let hwm = 0;
   const take = (): void => {
@@ -197,7 +216,7 @@ export function watchMemory(pid: number, intervalMs = 100): { stop(): MemorySamp
     stop() {
       clearInterval(timer);
       take();
-      return { rssKb: maxRss, hwmKb: hwm };
+      return { rssKb: maxRss, hwmKb: hwm, hwmScope };
     },
   };
 }

@@ -122,6 +122,18 @@ describe('checks', () => {
     expect(byName(checks, 'users peak RSS under (a)')).toMatchObject({ value: 130, verdict: 'PASS' });
   });
 
+  it('says which span each peak covers: the load alone (VmHWM reset before it) or the process life', () => {
+    const reset = buildChecks(
+      inputs({
+        gatewayMemory: { idleRssMb: 90, peakRssMb: 140, hwmMb: 150, hwmScope: 'load' },
+        usersMemory: { peakRssMb: 120, hwmMb: 130, hwmScope: 'load' },
+      }),
+    );
+    expect(byName(reset, 'gateway peak RSS').note).toMatch(/^VmHWM during the load/);
+    expect(byName(reset, 'users peak RSS under (a)').note).toMatch(/^VmHWM during the load/);
+    expect(byName(buildChecks(inputs()), 'gateway peak RSS').note).toMatch(/^VmHWM over the process life/);
+  });
+
   it('misses each target past its limit', () => {
     const checks = buildChecks(
       inputs({

@@ -48,13 +48,15 @@ export interface BenchReport {
     readonly idleRssMb: number;
     /** Largest VmRSS sampled (every 50 ms) during the peak-connections load. */
     readonly peakRssMb: number;
-    /** VmHWM at the end of that load: the peak over the process's life. */
+    /** VmHWM at the end of that load: its peak (`hwmScope` load) or the process life's (`life`). */
     readonly hwmMb: number;
+    readonly hwmScope?: 'load' | 'life' | undefined;
   } | null;
-  /** The users service's memory during load (a): largest VmRSS sampled, VmHWM at its end (process life). */
+  /** The users service's memory during load (a): largest VmRSS sampled, VmHWM at its end (scope as above). */
   readonly usersMemory?: {
     readonly peakRssMb: number;
     readonly hwmMb: number;
+    readonly hwmScope?: 'load' | 'life' | undefined;
   } | null;
   readonly checks: readonly Check[];
   /** Failed requests over every load, warm-ups included. */
@@ -98,9 +100,18 @@ export interface CheckInputs {
   readonly connections: number;
   readonly peakConnections: number;
   /** Gateway memory: VmRSS after start, largest VmRSS during the peak load, VmHWM after it (MB). */
-  readonly gatewayMemory: { readonly idleRssMb: number; readonly peakRssMb: number; readonly hwmMb: number };
+  readonly gatewayMemory: {
+    readonly idleRssMb: number;
+    readonly peakRssMb: number;
+    readonly hwmMb: number;
+    readonly hwmScope?: 'load' | 'life' | undefined;
+  };
   /** Users memory during (a) (MB); null when it could not be sampled. */
-  readonly usersMemory: { readonly peakRssMb: number; readonly hwmMb: number } | null;
+  readonly usersMemory: {
+    readonly peakRssMb: number;
+    readonly hwmMb: number;
+    readonly hwmScope?: 'load' | 'life' | undefined;
+  } | null;
   readonly readyMs: { readonly users: number; readonly gateway: number };
   /** Users ran on PGlite `memory://` (its start-to-ready target does not apply). */
   readonly pglite: boolean;
@@ -134,6 +145,13 @@ function addedLatencyChecks(label: string, a: LoadResult, b: LoadResult, c: Load
 
 /** `x ÷ y`, or NaN when `y` is not a positive number (no nginx, no CPU sampled). */
 const ratio = (x: number, y: number): number => (y > 0 ? x / y : Number.NaN);
+
+/** What a VmHWM figure covers, for the checks' notes. */
+function hwmSpan(scope: 'load' | 'life' | undefined): string {
+  return scope === 'load'
+    ? 'VmHWM during the load (reset before it: /proc/<pid>/clear_refs)'
+    : 'VmHWM over the process life';
+}
 
 /**
  * The checks table of a run: issue 13's targets as ratios (CPU per request against nginx's, throughput
@@ -190,7 +208,7 @@ export function buildChecks(i: CheckInputs): Check[] {
       unit: ' MB',
       target: `≤ ${TARGETS.gatewayRssMb} MB`,
       verdict: verdict(gm.hwmMb, TARGETS.gatewayRssMb),
-      note: `VmHWM over the process life; max VmRSS during the load ${gm.peakRssMb.toFixed(1)} MB; idle after start ${gm.idleRssMb.toFixed(1)} MB`,
+      note: `${hwmSpan(gm.hwmScope)}; max VmRSS during the load ${gm.peakRssMb.toFixed(1)} MB; idle after start ${gm.idleRssMb.toFixed(1)} MB`,
     },
     {
       name: 'users peak RSS under (a)',
@@ -201,7 +219,7 @@ export function buildChecks(i: CheckInputs): Check[] {
       ...(um === null
         ? {}
         : {
-            note: `VmHWM over the process life; max VmRSS during (a) ${um.peakRssMb.toFixed(1)} MB`,
+            note: `${hwmSpan(um.hwmScope)}; max VmRSS during (a) ${um.peakRssMb.toFixed(1)} MB`,
           }),
     },
     {
