@@ -54,7 +54,11 @@ describe('the posts service process (src/main.ts)', { timeout: 60_000 }, () => {
     });
     service.signal('SIGINT');
     service.signal('SIGINT');
-    // Still serving during the drain, with every answer retiring its connection.
+    // Signals arrive asynchronously: once the drain has begun (its log line), the service still serves,
+    // with every answer retiring its connection.
+    const deadline = Date.now() + 10_000;
+    while (!service.output().includes('draining, then shutting down') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     const during = await fetch(`${service.url}/healthz`);
     expect([during.status, during.headers.get('connection')]).toEqual([200, 'close']);
     expect(await service.exited()).toBe(0);
