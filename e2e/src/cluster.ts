@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginxArgs, writeNginxConfig } from '@basis/nginx';
-import { createTemporaryDatabase } from '@basis/service-kit/test';
+import { createTemporaryDatabase, freePort } from '@basis/service-kit/test';
 import { nginxHttpBlock } from './front.js';
-import { freePortOn } from './ports.js';
+
 import { leaseRedisDatabase } from './redis-lease.js';
 import { type Replica, startReplica } from './replica.js';
 
@@ -124,14 +124,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const port = Object.fromEntries(
       await Promise.all(
         (['gateway-a', 'gateway-b', 'users-a', 'users-b', 'posts-a', 'posts-b', 'usersLb', 'postsLb'] as const).map(
-          async (name) => [name, await freePortOn(ADDRESSES[name])] as const,
+          async (name) => [name, await freePort(ADDRESSES[name])] as const,
         ),
       ),
     ) as Record<ReplicaName | 'usersLb' | 'postsLb', number>;
     const frontPorts = {
-      lb: await freePortOn(ADDRESSES.front),
-      a: await freePortOn(ADDRESSES.front),
-      b: await freePortOn(ADDRESSES.front),
+      lb: await freePort(ADDRESSES.front),
+      a: await freePort(ADDRESSES.front),
+      b: await freePort(ADDRESSES.front),
     };
     const at = (name: ReplicaName | 'usersLb' | 'postsLb') => `${ADDRESSES[name]}:${port[name]}`;
 

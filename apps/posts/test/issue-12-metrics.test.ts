@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import {
-  mintServiceToken,
   type Scrape,
   type SpawnedService,
   scrapeMetrics,
@@ -8,6 +7,7 @@ import {
   type TokenActor,
 } from '@basis/service-kit/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callProcedure } from './support/calls.js';
 
 // Issue 12 item 5: posts serves `/metrics` (HTTP by procedure, the database pool, process) and the lag of
 // its user-event consumer, measured against a real users service; both run as built processes.
@@ -16,18 +16,9 @@ const USERS_MAIN = fileURLToPath(new URL('../../users/dist/main.js', import.meta
 const POSTS_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const ADMIN = { email: 'admin@example.com', password: 'correct horse battery staple' };
 
-/** Calls a procedure as the gateway would (its development key), acting for `actor`. */
-async function call<T>(service: SpawnedService, path: string, input: unknown, actor: TokenActor | null = null) {
-  const audience = path.startsWith('posts.') ? 'posts' : 'users';
-  const response = await fetch(`${service.url}/trpc/${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${mintServiceToken(audience, actor)}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const body = (await response.json()) as { result?: { data?: T }; error?: unknown };
-  if (!response.ok) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(body.error)}`);
-  return body.result?.data as T;
-}
+/** {@link callProcedure} with the audience named by the path (`posts.*` → posts, else users). */
+const call = <T>(service: SpawnedService, path: string, input: unknown, actor: TokenActor | null = null) =>
+  callProcedure<T>(service, path.startsWith('posts.') ? 'posts' : 'users', path, input, actor);
 
 /** Scrapes `service` until `done` holds (at most 20 s); @returns the last scrape. */
 async function scrapeUntil(service: SpawnedService, done: (scrape: Scrape) => boolean): Promise<Scrape> {

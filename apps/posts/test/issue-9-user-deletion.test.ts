@@ -2,15 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createTemporaryDatabase,
-  mintServiceToken,
-  type SpawnedService,
-  spawnService,
-  TEST_DATABASE_URL,
-  type TokenActor,
-} from '@basis/service-kit/test';
+import { createTemporaryDatabase, spawnService, TEST_DATABASE_URL, type TokenActor } from '@basis/service-kit/test';
 import { describe, expect, it } from 'vitest';
+import { callProcedure } from './support/calls.js';
 
 /**
  * Issue 9, end to end: deleting a user removes their posts through users' outbox and posts' consumer,
@@ -21,26 +15,7 @@ const USERS_MAIN = fileURLToPath(new URL('../../users/dist/main.js', import.meta
 const POSTS_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const ADMIN = { email: 'admin@example.com', password: 'correct horse battery staple' };
 
-/** Calls a tRPC procedure over HTTP as the gateway would (its development key), acting for `actor`. */
-async function call<T>(
-  service: SpawnedService,
-  audience: string,
-  path: string,
-  input: unknown,
-  actor: TokenActor | null = null,
-): Promise<T> {
-  const mutation = !/\.(list|byId)$/.test(path);
-  const authorization = `Bearer ${mintServiceToken(audience, actor)}`;
-  const url = `${service.url}/trpc/${path}${mutation ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`;
-  const response = await fetch(url, {
-    method: mutation ? 'POST' : 'GET',
-    headers: { authorization, 'content-type': 'application/json' },
-    ...(mutation ? { body: JSON.stringify(input) } : {}),
-  });
-  const body = (await response.json()) as { result?: { data?: T }; error?: unknown };
-  if (!response.ok) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(body.error)}`);
-  return body.result?.data as T;
-}
+const call = callProcedure;
 
 /** Where each service keeps its data across restarts: a PGlite directory, or a PostgreSQL database. */
 interface Storage extends AsyncDisposable {
