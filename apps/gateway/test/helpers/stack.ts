@@ -37,6 +37,36 @@ export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}@example.com`;
 }
 
+/** Logs `email` in through `api`; @returns the user's id and token pair. @throws on any answer but 200 */
+async function login(
+  api: Api,
+  email: string,
+  password: string,
+): Promise<{ id: number; access: string; refresh: string }> {
+  const response = await api('POST', '/api/v1/auth/access', { json: { email, password } });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
+  const me = await api('GET', '/api/v1/users/me', { token: String(response.body.access_token) });
+  return {
+    id: Number(me.body.id),
+    access: String(response.body.access_token),
+    refresh: String(response.body.refresh_token),
+  };
+}
+
+/**
+ * Registers a fresh user through a gateway's `api` and logs them in.
+ * @param overrides extra registration fields
+ * @returns the user's id, email, password and token pair
+ * @throws when registration or login does not answer 201 / 200
+ */
+export async function newSession(api: Api, overrides: { firstName?: string } = {}, prefix = 'user'): Promise<Session> {
+  const email = uniqueEmail(prefix);
+  const password = 'correct horse battery staple';
+  const created = await api('POST', '/api/v1/users', { json: { email, password, ...overrides } });
+  if (created.status !== 201) throw new Error(`register failed: ${created.status} ${created.text}`);
+  return { email, password, ...(await login(api, email, password)) };
+}
+
 /**
  * Starts a gateway in front of the shared users service (PGlite in memory, bootstrap admin),
  * or in front of a users service of its own with `ownUsers` (for suites that stop it).
@@ -64,17 +94,6 @@ export async function startStack(
   const conformance = new Conformance(doc);
   const api = createApi(gateway.url, conformance);
 
-  async function login(email: string, password: string): Promise<{ id: number; access: string; refresh: string }> {
-    const response = await api('POST', '/api/v1/auth/access', { json: { email, password } });
-    if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
-    const me = await api('GET', '/api/v1/users/me', { token: String(response.body.access_token) });
-    return {
-      id: Number(me.body.id),
-      access: String(response.body.access_token),
-      refresh: String(response.body.refresh_token),
-    };
-  }
-
   const close = async () => {
     await gateway.close();
     await users?.stop();
@@ -85,15 +104,9 @@ export async function startStack(
     gateway,
     api,
     conformance,
-    async newUser(overrides = {}) {
-      const email = uniqueEmail();
-      const password = 'correct horse battery staple';
-      const created = await api('POST', '/api/v1/users', { json: { email, password, ...overrides } });
-      if (created.status !== 201) throw new Error(`register failed: ${created.status} ${created.text}`);
-      return { email, password, ...(await login(email, password)) };
-    },
+    newUser: (overrides = {}) => newSession(api, overrides),
     async admin() {
-      return { email: ADMIN.email, password: ADMIN.password, ...(await login(ADMIN.email, ADMIN.password)) };
+      return { email: ADMIN.email, password: ADMIN.password, ...(await login(api, ADMIN.email, ADMIN.password)) };
     },
     close,
     [Symbol.asyncDispose]: close,

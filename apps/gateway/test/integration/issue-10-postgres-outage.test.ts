@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createApi } from '../helpers/api.js';
 import { startGateway } from '../helpers/gateway.js';
 import { hasPostgresBinaries, startPrivatePostgres } from '../helpers/private-postgres.js';
-import { uniqueEmail } from '../helpers/stack.js';
+import { newSession } from '../helpers/stack.js';
 import { startUsersService } from '../helpers/users-service.js';
 
 // Regression test for issue 10 item 15: a 5.5 s PostgreSQL outage gave 10 s of errors, 4.3 s of them
@@ -33,16 +34,7 @@ describe.skipIf(!available)('PostgreSQL stopped for 3 s under 16 connections of 
       { USERS_SERVICE_URL: users.url },
       { authRateLimit: { max: 10_000, refreshMax: 10_000, timeWindowMs: 60_000 } },
     );
-    const email = uniqueEmail('outage');
-    const password = 'correct horse battery staple';
-    const post = (path: string, body: unknown) =>
-      fetch(`${gateway.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    expect((await post('/api/v1/users', { email, password })).status).toBe(201);
-    const login = (await (await post('/api/v1/auth/access', { email, password })).json()) as { access_token: string };
+    const login = await newSession(createApi(gateway.url), {}, 'outage');
 
     const samples: Sample[] = [];
     let running = true;
@@ -53,7 +45,7 @@ describe.skipIf(!available)('PostgreSQL stopped for 3 s under 16 connections of 
         let retryAfter: string | null = null;
         try {
           const response = await fetch(`${gateway.url}/api/v1/users/me`, {
-            headers: { authorization: `Bearer ${login.access_token}` },
+            headers: { authorization: `Bearer ${login.access}` },
             signal: AbortSignal.timeout(15_000),
           });
           await response.arrayBuffer();

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@basis/service-kit/test';
 import { describe, expect, it } from 'vitest';
-import { uniqueEmail } from '../helpers/stack.js';
+import { createApi } from '../helpers/api.js';
+import { newSession } from '../helpers/stack.js';
 import { ADMIN } from '../helpers/users-service.js';
 
 // Regression test for issue 10 item 16: stopping users under load failed 8 of 20 in-flight requests and
@@ -94,18 +95,7 @@ async function startProcesses() {
     RATE_LIMIT_REGISTER_PER_IP: '10000',
     SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
   });
-  const email = uniqueEmail('drain');
-  const password = 'correct horse battery staple';
-  const post = (path: string, body: unknown) =>
-    fetch(`${gateway.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  expect((await post('/api/v1/users', { email, password })).status).toBe(201);
-  const { access_token: token } = (await (await post('/api/v1/auth/access', { email, password })).json()) as {
-    access_token: string;
-  };
+  const { access: token } = await newSession(createApi(gateway.url), {}, 'drain');
   const kill = () => {
     for (const spawned of [users, gateway]) if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
   };
