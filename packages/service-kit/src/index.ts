@@ -48,7 +48,8 @@ export {
 export {
   type Implemented,
   initService,
-  parserOf,
+  inputParser,
+  outputParser,
   type Resolver,
   type ResolverContext,
   type ServiceContext,

@@ -62,6 +62,40 @@ export function parserOf(schema: z.ZodType): (value: unknown) => unknown {
   };
 }
 
+/**
+ * A parser of procedure inputs (a service's `implement`, the gateway's pipelines): the schema's parse (as tRPC's `.input()` runs it), a failure
+ * being 400 BAD_REQUEST with the ZodError as its cause (the REST envelope names the fields from it).
+ * @returns a function of the raw input to the parsed input
+ * @throws {TRPCError} BAD_REQUEST (from the returned function) when the input does not fit
+ */
+export function inputParser(schema: z.ZodType): (rawInput: unknown) => Promise<unknown> {
+  const parse = parserOf(schema);
+  return async (rawInput) => {
+    try {
+      return await parse(rawInput);
+    } catch (cause) {
+      throw new TRPCError({ code: 'BAD_REQUEST', cause });
+    }
+  };
+}
+
+/**
+ * A parser of procedure answers (as tRPC's `.output()` runs it): an answer that breaks the
+ * output schema is a bug of the answering code, 500 `Output validation failed`.
+ * @returns a function of the answer to the parsed answer
+ * @throws {TRPCError} INTERNAL_SERVER_ERROR (from the returned function) when the answer does not fit
+ */
+export function outputParser(schema: z.ZodType): (answer: unknown) => Promise<unknown> {
+  const parse = parserOf(schema);
+  return async (answer) => {
+    try {
+      return await parse(answer);
+    } catch (cause) {
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Output validation failed', cause });
+    }
+  };
+}
+
 /** tRPC options every service shares: the error formatter. */
 const rootOptions = {
   /**
@@ -155,17 +189,12 @@ export function initService<TContext extends ServiceContext>(options: ServiceOpt
    */
   function implement<C extends ProcedureContract>(contract: C, resolve: Resolver<C, TContext>): Implemented<C> {
     const level = contract.auth;
-    const parseInput = parserOf(contract.input);
-    const parseOutput = parserOf(contract.output);
+    const parseInput = inputParser(contract.input);
+    const parseOutput = outputParser(contract.output);
     const run = async (opts: { ctx: ServiceContext }) => {
       // tRPC hands its resolver the options of its last middleware, `getRawInput` (typed for middlewares) included.
       const { ctx, getRawInput } = opts as typeof opts & { getRawInput: () => Promise<unknown> };
-      let input: unknown;
-      try {
-        input = await parseInput(await getRawInput());
-      } catch (cause) {
-        throw new TRPCError({ code: 'BAD_REQUEST', cause });
-      }
+      const input = await parseInput(await getRawInput());
       let actor: Actor | null = null;
       if (level !== 'public') {
         try {
@@ -186,11 +215,7 @@ export function initService<TContext extends ServiceContext>(options: ServiceOpt
       } catch (error) {
         throw toTRPCError(error, messages);
       }
-      try {
-        return await parseOutput(output);
-      } catch (cause) {
-        throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Output validation failed', cause });
-      }
+      return parseOutput(output);
     };
     const builder = t.procedure.meta({ callers: contract.callers ?? DEFAULT_CALLERS });
     const procedure = contract.type === 'query' ? builder.query(run) : builder.mutation(run);

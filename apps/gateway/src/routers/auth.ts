@@ -1,10 +1,11 @@
 import { authContract, type IssuedSession, type TokenResponse, usersInternalContract } from '@basis/contracts';
+import { inputParser } from '@basis/service-kit';
 import type { z } from 'zod';
 import { signAccessToken } from '../auth/access-tokens.js';
 import { accessKey, type LimitedProcedure, refreshKey, TooManyRequestsError } from '../auth/rate-limit.js';
 import { callContext, type GatewayContext, router } from '../trpc.js';
 import { openApiMeta } from './from-contract.js';
-import { inputParser, type PipelineOf, publishPipeline } from './pipeline.js';
+import { type PipelineOf, publishPipeline } from './pipeline.js';
 import { parseOutput } from './post-process.js';
 
 /**

@@ -5,12 +5,13 @@ import {
   type ProcedureContract,
   type RestRoute,
 } from '@basis/contracts';
+import { inputParser, outputParser } from '@basis/service-kit';
 import { TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from '@trpc/server';
 import type { z } from 'zod';
 import { callThroughCache } from '../cache/call.js';
 import { asInvalidToken, authenticate, callContext, type GatewayContext, type GatewayMeta, router } from '../trpc.js';
 import { runComposition } from './compose.js';
-import { inputParser, outputParser, type Pipeline, publishPipeline } from './pipeline.js';
+import { type Pipeline, publishPipeline } from './pipeline.js';
 import { applyPostProcess, type PostProcessStep, postProcessedOutput } from './post-process.js';
 import { restInput } from './rest-input.js';
 

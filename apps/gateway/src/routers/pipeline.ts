@@ -1,5 +1,4 @@
-import { parserOf } from '@basis/service-kit';
-import { type AnyTRPCProcedure, TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from '@trpc/server';
+import type { AnyTRPCProcedure, TRPCMutationProcedure, TRPCQueryProcedure } from '@trpc/server';
 import type { z } from 'zod';
 import { type GatewayContext, type GatewayMeta, publicProcedure } from '../trpc.js';
 
@@ -28,40 +27,6 @@ export type PipelineOf<T extends 'query' | 'mutation', I extends z.ZodType, O ex
   : TRPCMutationProcedure<{ input: z.input<I>; output: z.output<O>; meta: GatewayMeta }>;
 
 const pipelines = new WeakMap<AnyTRPCProcedure, Pipeline>();
-
-/**
- * A parser of inputs for a pipeline: the schema's parse (as tRPC's `.input()` runs it), a failure
- * being 400 BAD_REQUEST with the ZodError as its cause (the REST envelope names the fields from it).
- * @returns a function of the raw input to the parsed input
- * @throws {TRPCError} BAD_REQUEST (from the returned function) when the input does not fit
- */
-export function inputParser(schema: z.ZodType): (rawInput: unknown) => Promise<unknown> {
-  const parse = parserOf(schema);
-  return async (rawInput) => {
-    try {
-      return await parse(rawInput);
-    } catch (cause) {
-      throw new TRPCError({ code: 'BAD_REQUEST', cause });
-    }
-  };
-}
-
-/**
- * A parser of answers for a pipeline (as tRPC's `.output()` runs it): an answer that breaks the
- * published output schema is a gateway bug, 500 `Output validation failed`.
- * @returns a function of the answer to the parsed answer
- * @throws {TRPCError} INTERNAL_SERVER_ERROR (from the returned function) when the answer does not fit
- */
-export function outputParser(schema: z.ZodType): (answer: unknown) => Promise<unknown> {
-  const parse = parserOf(schema);
-  return async (answer) => {
-    try {
-      return await parse(answer);
-    } catch (cause) {
-      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Output validation failed', cause });
-    }
-  };
-}
 
 /**
  * Publishes a pipeline as a tRPC procedure whose resolver is the pipeline itself (no tRPC

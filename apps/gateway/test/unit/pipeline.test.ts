@@ -1,7 +1,8 @@
+import { inputParser, outputParser } from '@basis/service-kit';
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { inputParser, outputParser, pipelineOf, publishPipeline } from '../../src/routers/pipeline.js';
+import { pipelineOf, publishPipeline } from '../../src/routers/pipeline.js';
 import {
   asInvalidToken,
   BearerChallenge,
