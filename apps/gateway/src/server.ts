@@ -32,8 +32,9 @@ import { clientErrorHandler, registerErrorEnvelope } from './http/error-envelope
 import { registerHealth } from './http/health.js';
 import { createIdempotencyStore } from './http/idempotency.js';
 import { loggerOptions, registerRequestLog } from './http/logging.js';
+import { trackMethodNotAllowed } from './http/method-not-allowed.js';
 import { createMetrics, registerMetrics } from './http/metrics.js';
-import { registerRequestNormalization, rewriteRequestUrl } from './http/normalize-request.js';
+import { MAX_PARAM_LENGTH, registerRequestNormalization, rewriteRequestUrl } from './http/normalize-request.js';
 import { registerRequestGuards } from './http/request-guards.js';
 import { registerRequestId, requestIdFor } from './http/request-id.js';
 import { trpcResponseMeta } from './http/response-meta.js';
@@ -94,9 +95,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // tRPC batch calls put every procedure path in the URL.
-    routerOptions: { maxParamLength: 5000 },
-    // Dot segments and duplicate slashes resolved, malformed percent-encoding answered, before
-    // routing (http/normalize-request.ts).
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Dot segments and duplicate slashes resolved; absolute-form targets, malformed percent-encoding
+    // and overlong segments answered in the envelope, before routing (http/normalize-request.ts).
     rewriteUrl: rewriteRequestUrl,
     // X-Forwarded-For counts only from the proxies TRUST_PROXY names (client IP for rate limits).
     // A hop count n trusts the n nearest hops, as Fastify's (untyped) numeric option does.
@@ -110,6 +111,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // What Node's HTTP parser refuses (431, 400) gets the error envelope too.
     clientErrorHandler,
   });
+
+  // Every route registered from here on is a known path: its other methods answer 405 with Allow.
+  const addMethodNotAllowed = trackMethodNotAllowed(app);
 
   // A request without Host gets the envelope from http/request-guards.ts, not Node's bare 400.
   (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
@@ -298,5 +302,6 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     responseMeta: trpcResponseMeta(tokenProcedures(gatewayRouter)),
     onError,
   });
+  await addMethodNotAllowed();
   return app;
 }

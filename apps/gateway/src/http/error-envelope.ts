@@ -39,20 +39,24 @@ const DEFAULT_MESSAGE: Partial<Record<ErrorCode, string>> = {
   TOO_MANY_REQUESTS: 'Too many requests, retry later',
 };
 
-/** Codes whose message is always ours: the adapters' wording for them is uneven. */
+/** Codes whose message is always ours: never a cause's wording. */
 const FIXED_MESSAGE: Partial<Record<ErrorCode, string>> = {
   INTERNAL_SERVER_ERROR: 'Internal server error',
-  UNSUPPORTED_MEDIA_TYPE: 'Content-type must be application/json',
 };
+
+/** The message of every content-type refusal (Fastify's own wording echoes the header). */
+const UNSUPPORTED_CONTENT_TYPE = {
+  code: 'UNSUPPORTED_MEDIA_TYPE',
+  message: 'Content-type must be application/json',
+} as const;
 
 /** Messages for Fastify's own errors, by Fastify error code; anything unlisted keeps a safe default. */
 const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'PARSE_ERROR', message: 'Malformed JSON body' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'BAD_REQUEST', message: 'Empty body with content-type application/json' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 1 MiB' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-type must be application/json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: UNSUPPORTED_CONTENT_TYPE,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'BAD_REQUEST', message: 'Content-length does not match the body' },
-  BASIS_JSON_TOO_DEEP: { code: 'BAD_REQUEST', message: 'JSON body is nested too deeply' },
 };
 
 /** Replies whose body is already the envelope (see {@link sendErrorEnvelope}): `onSend` leaves them alone. */
@@ -100,7 +104,7 @@ function safeIssues(issues: unknown): ErrorEnvelope['issues'] {
 /**
  * Shapes any error body into THE envelope `{ code, message, issues?, requestId }`.
  * `code` is kept when it is a tRPC code name, else derived from the status; 500s always get
- * a generic message (and 415 a uniform one); fields other than these four (a stack, upstream data) are dropped.
+ * a generic message; fields other than these four (a stack, upstream data) are dropped.
  * @param status the response's HTTP status (≥ 400)
  * @param body whatever error body was about to be sent (parsed JSON), or `undefined`
  * @param requestId the request's id, echoed so a client can quote it
@@ -128,8 +132,10 @@ export function toEnvelope(status: number, body: unknown, requestId: string): Er
 export function registerErrorEnvelope(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
+    const known =
+      (error.code ? FASTIFY_ERRORS[error.code] : undefined) ?? (status === 415 ? UNSUPPORTED_CONTENT_TYPE : undefined);
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+    // Other 4xx (a JsonTooDeepError, …) carry a message written for the client.
     const body = known ?? { code: codeForStatus(status), message: status >= 500 ? undefined : error.message };
     void reply.status(status).send(toEnvelope(status, body, request.id));
   });

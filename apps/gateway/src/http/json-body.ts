@@ -3,13 +3,20 @@ import type { FastifyInstance } from 'fastify';
 /** The deepest JSON nesting a request body may have: arrays and objects, counted together. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Thrown (as a Fastify error, 400) for a body nested deeper than {@link MAX_JSON_DEPTH}. */
+/**
+ * Thrown (as a Fastify error, 400) for JSON input nested deeper than {@link MAX_JSON_DEPTH}: a body,
+ * or the `input` query parameter of a tRPC GET.
+ */
 export class JsonTooDeepError extends Error {
   override name = 'JsonTooDeepError';
   readonly statusCode = 400;
   readonly code = 'BASIS_JSON_TOO_DEEP';
-  constructor(readonly maxDepth: number) {
-    super(`JSON body is nested deeper than ${maxDepth} levels`);
+  /** @param where what was nested, as the message names it: `JSON body`, `The input query parameter` */
+  constructor(
+    readonly maxDepth: number,
+    where = 'JSON body',
+  ) {
+    super(`${where} is nested deeper than ${maxDepth} levels`);
   }
 }
 

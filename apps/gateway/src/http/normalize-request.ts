@@ -43,19 +43,34 @@ export function normalizeContentType(value: string): string {
 }
 
 /**
- * Where {@link rewriteRequestUrl} sends a request whose path is not valid percent-encoded UTF-8
- * (`%ZZ`, `%C0%AF`, `%FF`): a route of {@link registerRequestNormalization} answers it with 400 in
- * the envelope, through every hook (request id, security headers, log line), instead of Fastify's
- * bare `FST_ERR_BAD_URL` body.
+ * The longest path parameter the router matches (Fastify's `routerOptions.maxParamLength`; tRPC
+ * batch calls put every procedure path in one segment). A longer segment is a 414 from
+ * {@link rewriteRequestUrl}, in the envelope, not Fastify's bare `FST_ERR_MAX_PARAM_LENGTH` body.
+ */
+export const MAX_PARAM_LENGTH = 5000;
+
+/**
+ * Where {@link rewriteRequestUrl} sends a request target the router cannot take: malformed
+ * percent-encoding in the path or the query (`%ZZ`, `%C0%AF`, `%FF`), an absolute-form target that
+ * is not a valid http(s) URL, a path segment over {@link MAX_PARAM_LENGTH}. A route of
+ * {@link registerRequestNormalization} answers it in the envelope, through every hook (request id,
+ * security headers, log line), instead of Fastify's bare `FST_ERR_BAD_URL` or
+ * `FST_ERR_MAX_PARAM_LENGTH` body.
  */
 export const BAD_URL_PATH = '/.basis/bad-request-target';
 
-/** Requests that {@link rewriteRequestUrl} sent to {@link BAD_URL_PATH}; a client asking for it directly is not one. */
-const badTargets = new WeakSet<IncomingMessage>();
+/** Why a request target was refused: the status and the message of its answer. */
+interface BadTarget {
+  status: 400 | 414;
+  message: string;
+}
 
-function decodes(path: string): boolean {
+/** Requests that {@link rewriteRequestUrl} sent to {@link BAD_URL_PATH}; a client asking for it directly is not one. */
+const badTargets = new WeakMap<IncomingMessage, BadTarget>();
+
+function decodes(text: string): boolean {
   try {
-    decodeURIComponent(path);
+    decodeURIComponent(text);
     return true;
   } catch {
     return false;
@@ -63,17 +78,58 @@ function decodes(path: string): boolean {
 }
 
 /**
- * Fastify's `rewriteUrl`: {@link normalizeUrl}, and {@link BAD_URL_PATH} for a path with malformed
- * percent-encoding.
+ * The origin form (`/path?query`) of an absolute-form request target (`http://host/path?query`),
+ * read as find-my-way reads it; `null` when it is not a valid http(s) URL with a host.
+ * @see RFC 9112 §3.2.2 (absolute-form)
+ */
+function originForm(target: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(target);
+  } catch {
+    return null;
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.host === '') return null;
+  if (target.includes('#')) return null;
+  const authorityStart = target.indexOf('://') + 3;
+  const pathStart = target.slice(authorityStart).search(/[/?]/);
+  if (pathStart === -1) return '/';
+  const rest = target.slice(authorityStart + pathStart);
+  return rest.startsWith('?') ? `/${rest}` : rest;
+}
+
+/** Why the router cannot take this origin-form target, or `undefined` when it can. */
+function badTarget(url: string): BadTarget | undefined {
+  if (!url.includes('%') && url.length <= MAX_PARAM_LENGTH) return undefined;
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (!decodes(path)) return { status: 400, message: 'The request path has malformed percent-encoding' };
+  if (queryAt !== -1 && !decodes(url.slice(queryAt + 1)))
+    return { status: 400, message: 'The query string has malformed percent-encoding' };
+  if (path.length > MAX_PARAM_LENGTH && path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH))
+    return { status: 414, message: `A path segment is longer than ${MAX_PARAM_LENGTH} characters` };
+  return undefined;
+}
+
+/**
+ * Fastify's `rewriteUrl`: an absolute-form target reduced to its origin form, then
+ * {@link normalizeUrl}; {@link BAD_URL_PATH} for a target the router cannot take (see there).
  * @param req the raw request
  * @returns the URL to route
  */
 export function rewriteRequestUrl(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const queryAt = url.indexOf('?');
-  const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  if (path.includes('%') && !decodes(path)) {
-    badTargets.add(req);
+  let url = req.url ?? '/';
+  if (!url.startsWith('/') && url !== '*') {
+    const origin = originForm(url);
+    if (origin === null) {
+      badTargets.set(req, { status: 400, message: 'The request target is not a valid http(s) URL' });
+      return BAD_URL_PATH;
+    }
+    url = origin;
+  }
+  const bad = badTarget(url);
+  if (bad) {
+    badTargets.set(req, bad);
     return BAD_URL_PATH;
   }
   return normalizeUrl(url);
@@ -85,19 +141,18 @@ export function rewriteRequestUrl(req: IncomingMessage): string {
  *   `/api/v1/x/../auth/access` and `/api/v1//auth/access` reach `/api/v1/auth/access`;
  * - the `content-type` media type, lower-cased (here, in `onRequest`, before the body is
  *   parsed), so `APPLICATION/JSON` is JSON and not a 415.
- * - a path with malformed percent-encoding: 400 in the envelope (see {@link BAD_URL_PATH}).
+ * - a target the router cannot take (malformed percent-encoding, an invalid absolute URL, an
+ *   overlong segment): 400 or 414 in the envelope (see {@link BAD_URL_PATH}).
  * @param app the Fastify instance, created with `rewriteUrl: rewriteRequestUrl`
  */
 export function registerRequestNormalization(app: FastifyInstance): void {
   app.all(BAD_URL_PATH, (request, reply) => {
-    if (!badTargets.has(request.raw)) {
+    const bad = badTargets.get(request.raw);
+    if (!bad) {
       reply.callNotFound();
       return;
     }
-    sendErrorEnvelope(request, reply, 400, {
-      code: 'BAD_REQUEST',
-      message: 'The request path has malformed percent-encoding',
-    });
+    sendErrorEnvelope(request, reply, bad.status, { code: 'BAD_REQUEST', message: bad.message });
   });
   app.addHook('onRequest', (request, _reply, done) => {
     const contentType = request.raw.headers['content-type'];

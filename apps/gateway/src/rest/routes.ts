@@ -1,10 +1,10 @@
 import { type CachePolicy, TokenResponse } from '@basis/contracts';
 import { type AnyTRPCProcedure, type AnyTRPCRouter, getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { cacheControl, ifNoneMatchMatches, strongEtag } from '../cache/conditional.js';
-import { sendErrorEnvelope, sendMethodNotAllowed } from '../http/error-envelope.js';
+import { sendErrorEnvelope } from '../http/error-envelope.js';
 import { IDEMPOTENCY_KEY_HEADER, type IdempotencyDecision, type IdempotencyStore } from '../http/idempotency.js';
 import { registerJsonBodyParser } from '../http/json-body.js';
 import { errorHeaders, TOKEN_RESPONSE_HEADERS } from '../http/response-meta.js';
@@ -31,19 +31,6 @@ export interface RestRouteOptions {
   /** Replays POST answers by `Idempotency-Key` (http/idempotency.ts); the header is ignored without it. */
   idempotency?: IdempotencyStore;
 }
-
-/** Methods Fastify routes; a known path answers 405 to those it does not serve. */
-const ROUTABLE_METHODS: readonly HTTPMethods[] = [
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'OPTIONS',
-  'TRACE',
-  'QUERY',
-];
 
 /** A REST path template in Fastify's syntax: `/users/{id}` → `/users/:id`. */
 export function fastifyPath(template: string): string {
@@ -75,7 +62,7 @@ interface CompiledRoute {
   run: Pipeline;
   plan: InputPlan;
   successStatus: number;
-  /** Headers every answer of this route carries (success and error alike). */
+  /** Headers every answer of this route carries (success and error alike, refusals before the handler too). */
   fixedHeaders: Record<string, string> | undefined;
   /** The contract's cache policy: `Cache-Control` of its 200s (`no-store` without one). */
   cachePolicy: CachePolicy | undefined;
@@ -102,12 +89,11 @@ function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRo
 
 function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
   const { createContext, beforeCall, onError, idempotency } = options;
-  const { procedure: path, run, plan, successStatus, fixedHeaders, cachePolicy, idempotent } = route;
+  const { procedure: path, run, plan, successStatus, cachePolicy, idempotent } = route;
   return async function restHandler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // Caching (cache/*): no-store unless a 200 of a route with a policy says otherwise.
     void reply.header('cache-control', 'no-store');
     if (cachePolicy?.scope === 'private') void reply.header('vary', 'Authorization');
-    if (fixedHeaders) void reply.headers(fixedHeaders);
     let data: unknown;
     let pendingKey: Extract<IdempotencyDecision, { kind: 'proceed' }> | undefined;
     try {
@@ -219,43 +205,33 @@ function errorBody(error: TRPCError): { code: string; message: string; issues?: 
  * (rest/input.ts), creates the context, counts the call (`beforeCall`), runs the procedure's
  * pipeline (routers/pipeline.ts: the function its tRPC resolver runs, without tRPC's call
  * machinery), and answers the contract's success status (204: no body, no
- * content-type) or the error envelope with the error's headers. Every path also answers the
- * methods it does not serve with 405 and `Allow`; static segments win over parameters for every
- * method (`DELETE /users/me` never reaches `/users/{id}`); HEAD is GET without a body. The routes
+ * content-type) or the error envelope with the error's headers. HEAD is GET without a body; the
+ * methods a path does not serve get 405 from http/method-not-allowed.ts. The routes
  * parse JSON with a nesting limit (http/json-body.ts) and accept no other content type (415).
  * @returns the published routes, in the router's order
  */
 export async function registerRestRoutes(app: FastifyInstance, options: RestRouteOptions): Promise<PublishedRoute[]> {
   const routes = publishedRoutes(options.router);
   const procedures = options.router._def.procedures as Record<string, AnyTRPCProcedure>;
-  const methodsByPath = new Map<string, Set<string>>();
-  for (const route of routes) {
-    const methods = methodsByPath.get(route.rest.path) ?? new Set<string>();
-    methods.add(route.rest.method);
-    methodsByPath.set(route.rest.path, methods);
-  }
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     registerJsonBodyParser(scope);
     for (const route of routes) {
       const procedure = procedures[route.procedure];
       if (!procedure) continue;
-      const handler = handlerFor(compile(route, procedure), options);
+      const compiled = compile(route, procedure);
+      const handler = handlerFor(compiled, options);
+      const { fixedHeaders } = compiled;
+      // Set on the request, so that refusals before the handler (malformed JSON, 415) carry them too.
+      const onRequest = fixedHeaders
+        ? (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+            void reply.headers(fixedHeaders);
+            done();
+          }
+        : undefined;
       const url = `${options.basePath}${fastifyPath(route.rest.path)}`;
-      for (const variant of [url, `${url}/`]) scope.route({ method: route.rest.method, url: variant, handler });
-    }
-    for (const [path, served] of methodsByPath) {
-      const allowed = served.has('GET') ? [...served, 'HEAD'] : [...served];
-      const allow = ROUTABLE_METHODS.filter((method) => allowed.includes(method)).join(', ');
-      const others = ROUTABLE_METHODS.filter((method) => !allowed.includes(method));
-      const url = `${options.basePath}${fastifyPath(path)}`;
       for (const variant of [url, `${url}/`])
-        scope.route({
-          method: [...others],
-          url: variant,
-          handler: (request, reply) => sendMethodNotAllowed(request, reply, allow),
-          exposeHeadRoute: false,
-        });
+        scope.route({ method: route.rest.method, url: variant, handler, ...(onRequest ? { onRequest } : {}) });
     }
   });
   return routes;

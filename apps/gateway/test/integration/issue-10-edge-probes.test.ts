@@ -57,6 +57,24 @@ describe('item 1: a 5000-level nested JSON body (arrays or objects)', () => {
     });
   }
 
+  it('answers 400 in the envelope to GET /trpc/users.list?input= nested 65 deep (alone or in a batch), and runs 63', async () => {
+    const input = (depth: number) => encodeURIComponent(JSON.stringify({ x: JSON.parse(deep(depth, '[', ']', '')) }));
+    for (const path of [
+      `/trpc/users.list?input=${input(65)}`,
+      `/trpc/users.list,users.me?batch=1&input=${encodeURIComponent(`{"0":${decodeURIComponent(input(65))}}`)}`,
+    ]) {
+      const response = await rawRequest(stack.gateway.url, 'GET', path, {
+        headers: { authorization: `Bearer ${user.access}` },
+      });
+      expectRawEnvelope(response, 400, 'BAD_REQUEST');
+      expect(response.body.message).toBe('The input query parameter is nested deeper than 64 levels');
+    }
+    const fine = await fetch(`${stack.gateway.url}/trpc/users.list?input=${input(63)}`, {
+      headers: { authorization: `Bearer ${user.access}` },
+    });
+    expect(fine.status).toBe(200);
+  });
+
   it('still accepts ordinary nesting, and strings full of brackets', async () => {
     const response = await stack.api('POST', '/api/v1/users', {
       json: { email: uniqueEmail('brackets'), password: `${'['.repeat(60)}${'{'.repeat(60)}` },
@@ -99,6 +117,20 @@ describe('item 2: HEAD on /api/v1 and /trpc paths', () => {
   });
 });
 
+describe('item 2 on the operational paths: HEAD /docs, /openapi.json, /healthz, /readyz, /metrics, /redoc', () => {
+  it.each(['/docs', '/docs/', '/openapi.json', '/healthz', '/readyz', '/metrics', '/redoc', '/.well-known/jwks.json'])(
+    'answers HEAD %s as GET without a body',
+    async (path) => {
+      const get = await rawRequest(stack.gateway.url, 'GET', path);
+      const head = await rawRequest(stack.gateway.url, 'HEAD', path);
+      expect(get.status).toBe(200);
+      expect(head.status).toBe(200);
+      expect(head.text).toBe('');
+      expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    },
+  );
+});
+
 describe('item 3: PUT /api/v1/users/me, DELETE /api/v1/users/me, POST /api/v1/users/5', () => {
   it('answers a wrong method on a known path with 405, Allow and the envelope', async () => {
     for (const [method, path, allow] of [
@@ -125,6 +157,49 @@ describe('item 3: PUT /api/v1/users/me, DELETE /api/v1/users/me, POST /api/v1/us
   });
 });
 
+describe('item 3 on every path: each method a path does not serve, on the REST routes and the operational ones', () => {
+  const OTHER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
+  const OPERATIONAL = ['/openapi.json', '/docs', '/docs/', '/docs/json', '/redoc', '/healthz', '/readyz', '/metrics'];
+
+  it('answers 405 with Allow and the envelope, whatever the body, never 404 or the handler', async () => {
+    const doc = (await (await fetch(`${stack.gateway.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const paths: [string, string[]][] = [
+      ...Object.entries(doc.paths)
+        .filter(([template]) => !template.startsWith('/.well-known'))
+        .map(([template, item]): [string, string[]] => [
+          `/api/v1${template.replace(/\{[^}]+\}/g, '1')}`,
+          Object.keys(item).map((method) => method.toUpperCase()),
+        ]),
+      ...OPERATIONAL.map((path): [string, string[]] => [path, ['GET']]),
+      ['/.well-known/jwks.json', ['GET']],
+      ['/trpc/users.me', ['GET', 'POST']],
+    ];
+    expect(paths.length).toBeGreaterThan(OPERATIONAL.length + 8);
+    const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'QUERY'];
+    for (const [path, served] of paths) {
+      const allowed = served.includes('GET') ? [...served, 'HEAD'] : served;
+      const allow = order.filter((method) => allowed.includes(method)).join(', ');
+      for (const method of OTHER_METHODS.filter((m) => !allowed.includes(m))) {
+        // Node's client sends a GET, DELETE, OPTIONS or TRACE body unframed unless told its length.
+        const body = '{ not json';
+        const response = await rawRequest(stack.gateway.url, method, path, {
+          headers: {
+            authorization: `Bearer ${user.access}`,
+            'content-type': 'text/plain',
+            'content-length': String(body.length),
+          },
+          body,
+        });
+        expect(response.status, `${method} ${path}`).toBe(405);
+        expect(response.headers.allow, `${method} ${path}`).toBe(allow);
+        expectRawEnvelope(response, 405, 'METHOD_NOT_SUPPORTED');
+      }
+    }
+  });
+});
+
 describe('item 4: GET /api/v1/users/%ZZ, /%C0%AF, /%FF (malformed percent-encoding)', () => {
   it.each(['/api/v1/users/%ZZ', '/api/v1/users/%C0%AF', '/api/v1/users/%FF', '/api/%E0%A4%A/users'])(
     'answers %s with 400 in the envelope, with x-request-id and security headers',
@@ -144,6 +219,54 @@ describe('item 4: GET /api/v1/users/%ZZ, /%C0%AF, /%FF (malformed percent-encodi
     expect(response.status).toBe(200);
     expect(response.body.id).toBe(user.id);
   });
+});
+
+describe('item 4 in the query string, in an absolute-form target and in an overlong segment', () => {
+  it.each([
+    '/api/v1/users?limit=%ZZ',
+    '/api/v1/users?%FF=1',
+    '/api/v1/posts?limit=5&offset=%C0%AF',
+    '/trpc/users.me?input=%ZZ',
+    '/healthz?a=%',
+  ])('answers %s with 400 naming the query string, in the envelope', async (path) => {
+    const response = await rawRequest(stack.gateway.url, 'GET', path, {
+      headers: { authorization: `Bearer ${user.access}` },
+    });
+    expectRawEnvelope(response, 400, 'BAD_REQUEST');
+    expect(response.body.message).toBe('The query string has malformed percent-encoding');
+  });
+
+  it.each(['GET http://[::1/api/v1/users/me', 'GET ftp://gateway.test/healthz', 'GET http://gateway.test/%ZZ'])(
+    'answers the request line %s with 400 in the envelope, not Fastify’s FST_ERR_BAD_URL',
+    async (line) => {
+      const raw = await rawExchange(
+        stack.gateway.url,
+        `${line} HTTP/1.1\r\nhost: gateway.test\r\nconnection: close\r\n\r\n`,
+      );
+      expectRawEnvelope(parseRawResponse(raw), 400, 'BAD_REQUEST');
+    },
+  );
+
+  it('routes a valid absolute-form target by its path: GET http://gateway.test/api/v1/users/me', async () => {
+    const raw = await rawExchange(
+      stack.gateway.url,
+      `GET http://gateway.test/api/v1/users/me HTTP/1.1\r\nhost: gateway.test\r\nauthorization: Bearer ${user.access}\r\nconnection: close\r\n\r\n`,
+    );
+    const response = parseRawResponse(raw);
+    expect(response.status).toBe(200);
+    expect(response.body.id).toBe(user.id);
+  });
+
+  it.each(['/api/v1/users/', '/trpc/'])(
+    'answers %s followed by a 6000-character segment with 414 in the envelope, not FST_ERR_MAX_PARAM_LENGTH',
+    async (prefix) => {
+      const response = await rawRequest(stack.gateway.url, 'GET', `${prefix}${'a'.repeat(6000)}`, {
+        headers: { authorization: `Bearer ${user.access}` },
+      });
+      expectRawEnvelope(response, 414, 'BAD_REQUEST');
+      expect(response.text.length).toBeLessThan(500);
+    },
+  );
 });
 
 describe('item 5: POST /api/v1/auth/access and /auth/refresh answers', () => {
@@ -176,6 +299,22 @@ describe('item 5: POST /api/v1/auth/access and /auth/refresh answers', () => {
   });
 });
 
+describe('item 5 on refusals before the handler: malformed JSON, a wrong content-type, an empty JSON body', () => {
+  it('carry Cache-Control: no-store and Pragma: no-cache too', async () => {
+    for (const [path, raw, contentType, status] of [
+      ['/api/v1/auth/access', '{', 'application/json', 400],
+      ['/api/v1/auth/refresh', '{"refresh_token":', 'application/json', 400],
+      ['/api/v1/auth/refresh', 'x', 'text/plain', 415],
+      ['/api/v1/auth/access', '', 'application/json', 400],
+    ] as const) {
+      const response = await stack.api('POST', path, { raw, contentType });
+      expect(response.status, `${path} ${raw}`).toBe(status);
+      expect(response.headers.get('cache-control'), `${path} ${raw}`).toBe('no-store');
+      expect(response.headers.get('pragma'), `${path} ${raw}`).toBe('no-cache');
+    }
+  });
+});
+
 describe('item 5 over tRPC: POST /trpc/auth.access', () => {
   it('carries Cache-Control: no-store and Pragma: no-cache too', async () => {
     const response = await fetch(`${stack.gateway.url}/trpc/auth.access`, {
@@ -197,6 +336,37 @@ describe('item 6: GET /api/v1/users/me with two Authorization headers', () => {
         'Authorization: Bearer forged.token.value\r\nconnection: close\r\n\r\n',
     );
     expectRawEnvelope(parseRawResponse(raw), 400, 'BAD_REQUEST');
+  });
+});
+
+describe('item 6 for the other fields a request may carry once: Host, Content-Type, Idempotency-Key', () => {
+  const logout = (extra: string) => {
+    const body = JSON.stringify({ refresh_token: 'a.b' });
+    return rawExchange(
+      stack.gateway.url,
+      `POST /api/v1/auth/logout HTTP/1.1\r\nhost: gateway.test\r\n${extra}` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  };
+
+  it.each([
+    ['Host', 'content-type: application/json\r\nHost: other.test\r\n'],
+    ['Content-Type', 'content-type: application/json\r\nContent-Type: text/plain\r\n'],
+    ['Content-Type', 'content-type: text/plain\r\ncontent-type: application/json\r\n'],
+    ['Idempotency-Key', 'content-type: application/json\r\nidempotency-key: a\r\nIdempotency-Key: b\r\n'],
+  ])('answers two %s headers with 400 in the envelope, before any handler', async (name, extra) => {
+    const response = parseRawResponse(await logout(extra));
+    expectRawEnvelope(response, 400, 'BAD_REQUEST');
+    expect(response.body.message).toBe(`Send one ${name} header, not several`);
+  });
+
+  it('still serves one of each', async () => {
+    // Not rawExchange: it half-closes the connection, and the server would not wait for users' answer.
+    const response = await rawRequest(stack.gateway.url, 'POST', '/api/v1/auth/logout', {
+      headers: { host: 'gateway.test', 'content-type': 'application/json', 'idempotency-key': 'once' },
+      body: JSON.stringify({ refresh_token: 'a.b' }),
+    });
+    expect(response.status).toBe(204);
   });
 });
 
@@ -256,6 +426,20 @@ describe('item 10: POST /api/v1/auth/logout and POST /api/v1/users with no body 
     const response = await stack.api('POST', path);
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/body/i) });
+  });
+
+  it('answers a gzip-encoded JSON body with 415 naming Content-Encoding, not as malformed JSON', async () => {
+    const response = await rawRequest(stack.gateway.url, 'POST', '/api/v1/auth/logout', {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: '\u001f\u008b not really gzip',
+    });
+    expectRawEnvelope(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(response.body.message).toMatch(/Content-Encoding/);
+    const identity = await stack.api('POST', '/api/v1/auth/logout', {
+      json: { refresh_token: 'a.b' },
+      headers: { 'content-encoding': 'identity' },
+    });
+    expect(identity.status).toBe(204);
   });
 
   it('keeps 415 for a wrong content-type, and 400 for a body that is not a JSON object', async () => {
