@@ -21,7 +21,7 @@ const ERROR_REF = { $ref: '#/components/schemas/Error' };
 const SHARED_ERRORS = {
   bodyParse: [400, 'Malformed JSON or invalid body'],
   payloadTooLarge: [413, 'Body larger than 1 MiB'],
-  mediaType: [415, 'Content-type is not application/json'],
+  mediaType: [415, 'Content-type is not application/json, or the body is compressed (Content-Encoding)'],
   unauthenticated: [401, 'Missing or invalid access token'],
   internal: [500, 'Internal server error'],
   badGateway: [502, 'The upstream service gave an invalid response'],

@@ -83,8 +83,14 @@ function idempotencySuite(name: string, withRedis: boolean) {
       const key = nextKey();
       posts.mode = 'hang';
       try {
+        const creates = () => posts.calls.filter((path) => path === 'posts.create').length;
+        const before = creates();
         const first = create(stack.api, key, { title: 'Slow', body: 'B' });
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        // The first has reserved its key once it reaches posts (not after a fixed sleep: a loaded
+        // machine may take longer, and then the duplicate would be the one to run).
+        const deadline = Date.now() + 10_000;
+        while (creates() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(creates()).toBe(before + 1);
         const duplicate = await create(apiB, key, { title: 'Slow', body: 'B' });
         expect(duplicate.status).toBe(409);
         expect(duplicate.body.code).toBe('CONFLICT');

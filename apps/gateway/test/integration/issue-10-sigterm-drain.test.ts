@@ -6,13 +6,14 @@ import { createApi } from '../helpers/api.js';
 import { newSession } from '../helpers/stack.js';
 import { ADMIN } from '../helpers/users-service.js';
 
-// Regression test for issue 10 item 16: stopping users under load failed 8 of 20 in-flight requests and
-// the process hung until killed after 10 s. Now, on SIGTERM, a process (the kit's runService for users and
+// Regression test for issue 10 item 16 (users, posts and the gateway): stopping users under load failed 8
+// of 20 in-flight requests and the process hung until killed after 10 s. Now, on SIGTERM, a process (the kit's runService for users and
 // posts, the gateway's main) answers 503 on /readyz at once, keeps serving for SHUTDOWN_DRAIN_MS with
 // `Connection: close`, then closes, finishes in-flight calls and exits 0 within 3 s; the edge never
 // answers 500/502/504 (503 with Retry-After once users is gone is fine). The built processes are spawned.
 
 const USERS_MAIN = fileURLToPath(new URL('../../../users/dist/main.js', import.meta.url));
+const POSTS_MAIN = fileURLToPath(new URL('../../../posts/dist/main.js', import.meta.url));
 const GATEWAY_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const DRAIN_MS = 500;
 const CONNECTIONS = 16;
@@ -81,25 +82,37 @@ function readyzAfterSignal(spawned: Spawned): Promise<Response | undefined> {
   });
 }
 
-/** A users process and a gateway process in front of it, and a logged-in user's access token. */
-async function startProcesses() {
+/**
+ * A users process and a gateway process in front of it (and a posts process with `withPosts`), and a
+ * logged-in user's access token.
+ */
+async function startProcesses({ withPosts = false } = {}) {
   const users = await spawnMain(USERS_MAIN, {
     PGLITE_DATA_DIR: 'memory://',
     BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
   });
+  const posts = withPosts
+    ? await spawnMain(POSTS_MAIN, {
+        PGLITE_DATA_DIR: 'memory://',
+        USERS_SERVICE_URL: users.url,
+        SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
+      })
+    : undefined;
   const gateway = await spawnMain(GATEWAY_MAIN, {
     USERS_SERVICE_URL: users.url,
+    ...(posts ? { POSTS_SERVICE_URL: posts.url } : {}),
     RATE_LIMIT_LOGIN_PER_IP: '10000',
     RATE_LIMIT_REGISTER_PER_IP: '10000',
     SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
   });
   const { access: token } = await newSession(createApi(gateway.url), {}, 'drain');
   const kill = () => {
-    for (const spawned of [users, gateway]) if (spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
+    for (const spawned of [users, posts, gateway])
+      if (spawned && spawned.child.exitCode === null) spawned.child.kill('SIGKILL');
   };
-  return { users, gateway, token, kill };
+  return { users, posts, gateway, token, kill };
 }
 
 interface Outcome {
@@ -109,8 +122,16 @@ interface Outcome {
   retryAfter: string | null;
 }
 
-/** 16 connections of GET /api/v1/users/me until `stop` resolves; every outcome (status, or error name). */
-async function load(url: string, token: string, stop: Promise<unknown>): Promise<Outcome[]> {
+/**
+ * 16 connections of GET /api/v1/users/me (or of `path()`) until `stop` resolves; every outcome
+ * (status, or error name).
+ */
+async function load(
+  url: string,
+  token: string,
+  stop: Promise<unknown>,
+  path: () => string = () => '/api/v1/users/me',
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   let running = true;
   void stop.then(() => {
@@ -120,7 +141,7 @@ async function load(url: string, token: string, stop: Promise<unknown>): Promise
     while (running) {
       const start = performance.now();
       try {
-        const response = await fetch(`${url}/api/v1/users/me`, {
+        const response = await fetch(`${url}${path()}`, {
           headers: { authorization: `Bearer ${token}` },
           signal: AbortSignal.timeout(10_000),
         });
@@ -162,6 +183,34 @@ describe('SIGTERM under 16 connections of load', () => {
         `users SIGTERM: exit ${code} after ${Math.round(at - signalledAt)} ms; gateway answers ${JSON.stringify(tally(seen))}`,
       );
       expect(code, users.output()).toBe(0);
+      expect(at - signalledAt).toBeLessThan(3000);
+      expect(seen.filter(({ status }) => status === 200).length).toBeGreaterThan(0);
+      expect(seen.filter(({ status }) => status !== 200 && status !== 503)).toEqual([]);
+      expect(seen.filter(({ status, retryAfter }) => status === 503 && retryAfter === null)).toEqual([]);
+    } finally {
+      kill();
+    }
+  }, 200_000);
+
+  it('posts: /readyz 503 at once, exit 0 within 3 s, the gateway answers GET /api/v1/posts only 200 or 503 with Retry-After', async () => {
+    const { posts, gateway, token, kill } = await startProcesses({ withPosts: true });
+    if (!posts) throw new Error('posts did not start');
+    try {
+      // A new offset each time: every read misses the gateway's public cache and reaches posts.
+      let offset = 0;
+      const settle = new Promise((resolve) => setTimeout(resolve, 4500));
+      const outcomes = load(gateway.url, token, settle, () => `/api/v1/posts?offset=${offset++}`);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const signalledAt = performance.now();
+      posts.child.kill('SIGTERM');
+      const ready = await readyzAfterSignal(posts);
+      expect(ready?.status).toBe(503);
+      const { code, at } = await posts.exited;
+      const seen = await outcomes;
+      console.info(
+        `posts SIGTERM: exit ${code} after ${Math.round(at - signalledAt)} ms; gateway answers ${JSON.stringify(tally(seen))}`,
+      );
+      expect(code, posts.output()).toBe(0);
       expect(at - signalledAt).toBeLessThan(3000);
       expect(seen.filter(({ status }) => status === 200).length).toBeGreaterThan(0);
       expect(seen.filter(({ status }) => status !== 200 && status !== 503)).toEqual([]);

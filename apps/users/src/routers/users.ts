@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { hashPassword } from '../auth/passwords.js';
 import { USER_NOT_FOUND } from '../errors.js';
 import { LastAdminError, toUser } from '../repositories/users.js';
-import { type Context, type Implemented, implement, router } from '../trpc.js';
+import { type Context, type Implemented, implement, router, SESSION_REVOKED } from '../trpc.js';
 
 /** The acting user's id; `auth: 'user'` has already guaranteed there is one. */
 function actorId(ctx: Context): number {
@@ -13,6 +13,15 @@ function actorId(ctx: Context): number {
 
 function notFound(): TRPCError {
   return new TRPCError({ code: 'NOT_FOUND', message: USER_NOT_FOUND });
+}
+
+/**
+ * The caller's own account is gone (deleted by a concurrent call, or elsewhere within the actor reuse
+ * time): their session is over, as the next call would find, so UNAUTHORIZED rather than a 404 that
+ * `/users/me` does not document.
+ */
+function callerGone(): TRPCError {
+  return new TRPCError({ code: 'UNAUTHORIZED', message: SESSION_REVOKED });
 }
 
 /** Runs a write, turning a {@link LastAdminError} into CONFLICT with its message. */
@@ -36,7 +45,7 @@ const procedures = {
 
   me: implement(usersContract.me, async ({ ctx }) => {
     const row = await ctx.users.findById(actorId(ctx));
-    if (!row) throw notFound();
+    if (!row) throw callerGone();
     return toUser(row);
   }),
 
@@ -45,7 +54,7 @@ const procedures = {
     const { password, ...fields } = input;
     const passwordHash = password === undefined ? undefined : await hashPassword(password);
     const row = await ctx.users.update(id, { ...fields, passwordHash });
-    if (!row) throw notFound();
+    if (!row) throw callerGone();
     // A new password ends every other login of this user; the caller's own session survives.
     if (passwordHash !== undefined) await ctx.sessions.revokeAllForUser(id, ctx.actor?.sessionId);
     return toUser(row);
