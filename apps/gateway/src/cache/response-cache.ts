@@ -5,6 +5,7 @@ import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { isOutage, UpstreamFailure } from '../upstream/errors.js';
+import { deepFreeze, HotEntries } from './hot-entries.js';
 import type { CacheMetrics } from './metrics.js';
 
 /** How one read was served: from the cache, from the upstream, or stale from the cache because the upstream failed. */
@@ -79,6 +80,12 @@ export function routeName(contract: ProcedureContract): string {
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
+/**
+ * How bentocache names a tag's invalidation entry (`___bc:t:<tag>`, its TagSystem): a bus message
+ * about such a key means the tag was invalidated on another replica.
+ */
+const TAG_KEY_PREFIX = '___bc:t:';
+
 /** The less verbose of two pino level names. */
 function quieter(a: string, b: string): string {
   return LEVELS.indexOf(a) > LEVELS.indexOf(b) ? a : b;
@@ -97,6 +104,15 @@ function isStaleWorthy(error: unknown): boolean {
  * contract's templates. Stampedes: concurrent misses of one key share one load (here, on top of
  * bentocache's lock, so that a failure is shared too instead of retried by each waiter). Redis
  * errors are suppressed by bentocache (with an L2 circuit breaker of 1 s) and counted here.
+ *
+ * Hits: an entry this replica loaded is also kept, deep-frozen, in front of bentocache
+ * (cache/hot-entries.ts) until its TTL ends or bentocache's copy may have changed (an
+ * invalidation here, a bus message from another replica), and a hit on it is a map lookup: a
+ * bentocache hit costs ~15-30 µs of CPU (options object, op id, tag lookups through its own
+ * getOrSet, JSON parse of the L1 copy), the largest share of a cached request. The same frozen
+ * answer on every hit lets the pipeline and the REST route memoize what they derive from it (the
+ * parsed output, the JSON body and its ETag). Entries loaded by another replica are served by
+ * bentocache (their age is unknown here), as are stale ones.
  * @see https://bentocache.dev/docs/introduction
  */
 export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
@@ -121,6 +137,16 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     l2CircuitBreakerDuration: 1000,
   });
   const inflight = new Map<string, Promise<{ value: unknown; outcome: CacheOutcome }>>();
+  const hot = new HotEntries(options.maxEntries ?? 10_000);
+  // Another replica wrote, expired or deleted a key, invalidated a tag (its `___bc:t:` key), or cleared.
+  bento.on('bus:message:received', ({ message }) => {
+    if (message.type === 'clear') hot.clear();
+    else
+      for (const key of message.keys) {
+        if (key.startsWith(TAG_KEY_PREFIX)) hot.dropTag(key.slice(TAG_KEY_PREFIX.length));
+        else hot.drop(key);
+      }
+  });
 
   async function load(
     key: string,
@@ -132,6 +158,9 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     let loaded = false;
     let outage: unknown;
     let refused: { error: unknown } | undefined;
+    // Read before the load: its answer goes in front only if nothing was invalidated meanwhile.
+    const epoch = hot.epoch;
+    const startedAt = Date.now();
     try {
       const value = await bento.getOrSet({
         key,
@@ -153,7 +182,11 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         },
       });
       if (refused) throw refused.error;
-      return { value, outcome: !loaded ? 'hit' : outage !== undefined ? 'stale' : 'miss' };
+      if (!loaded) return { value, outcome: 'hit' };
+      if (outage !== undefined) return { value, outcome: 'stale' };
+      // bentocache stored it after the load ended: its copy expires later than this one.
+      if (value !== undefined) hot.put(key, { value: deepFreeze(value), expiresAt: startedAt + ttlMs, tags }, epoch);
+      return { value, outcome: 'miss' };
     } catch (error) {
       if (refused) throw refused.error;
       if (outage !== undefined) throw outage;
@@ -175,6 +208,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       }
       const owner = policy.scope === 'private' && caller ? `|${caller.id}:${caller.role}` : '';
       const key = `${route}|${stableKey(input)}${owner}`;
+      const entry = hot.get(key, Date.now());
+      if (entry) {
+        metrics.countRead(route, 'hit');
+        note?.('hit');
+        return entry.value as never;
+      }
       let pending = inflight.get(key);
       const leader = pending === undefined;
       if (!pending) {
@@ -194,11 +233,14 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       const templates = contract.rest?.invalidates;
       if (!templates || templates.length === 0) return;
       const tags = templates.map((tag) => fillTag(tag, input, callerId));
+      // Before (no hit on them from here on) and after (no load that overlapped goes in front).
+      for (const tag of tags) hot.dropTag(tag);
       try {
         await bento.deleteByTag({ tags });
       } catch (error) {
         log.warn({ err: error, tags }, 'cache invalidation failed');
       }
+      for (const tag of tags) hot.dropTag(tag);
       metrics.countInvalidation(routeName(contract));
     },
     async close() {
