@@ -63,9 +63,9 @@ export class HotEntries {
     }
     this.#entries.set(key, entry);
     for (const tag of entry.tags) {
-      let keys = this.#keysByTag.get(tag);
-      if (!keys) this.#keysByTag.set(tag, (keys = new Set()));
-      keys.add(key);
+      const keys = this.#keysByTag.get(tag);
+      if (keys) keys.add(key);
+      else this.#keysByTag.set(tag, new Set([key]));
     }
     return true;
   }

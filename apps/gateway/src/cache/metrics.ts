@@ -48,7 +48,10 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
     countRead(route, outcome) {
       const name = `${outcome} ${route}`;
       let series = readSeries.get(name);
-      if (!series) readSeries.set(name, (series = reads.labels({ route, outcome })));
+      if (!series) {
+        series = reads.labels({ route, outcome });
+        readSeries.set(name, series);
+      }
       series.inc();
     },
     countInvalidation: (route) => invalidations.inc({ route }),
