@@ -67,10 +67,35 @@ export interface ResponseCacheOptions {
 /** A JSON text of `value` with object keys sorted, so that `{a,b}` and `{b,a}` name one entry. */
 export function stableKey(value: unknown): string {
   if (value === undefined) return '';
-  return JSON.stringify(value, (_key, inner: unknown) => {
-    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
-    return Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
-  });
+  return flatStableKey(value) ?? JSON.stringify(value, sortedKeys);
+}
+
+function sortedKeys(_key: string, inner: unknown): unknown {
+  if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;
+  return Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/**
+ * {@link stableKey} of the usual input (`{ id: 7 }`, a page's query) without a replacer call per
+ * value: a plain object of strings, numbers, booleans and nulls, no key starting with a digit
+ * (JSON.stringify puts integer-like keys first). The same text as the general case; `undefined`
+ * for anything else.
+ */
+function flatStableKey(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  let text = '';
+  for (const key of keys) {
+    const inner = object[key];
+    const type = typeof inner;
+    if (inner === undefined) continue;
+    if (!(inner === null || type === 'string' || type === 'number' || type === 'boolean')) return;
+    const first = key.charCodeAt(0);
+    if (first >= 48 && first <= 57) return;
+    text += `${text === '' ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(inner)}`;
+  }
+  return `{${text}}`;
 }
 
 /** The label and key prefix of a route: `GET /posts/{id}`. */
