@@ -15,7 +15,8 @@ export interface HotEntry {
  * ({@link HotEntries.dropTag}), a key rewritten or deleted elsewhere ({@link HotEntries.drop}),
  * everything on a clear. {@link HotEntries.epoch} counts those drops, so a load that was in flight
  * during one is not put (its answer may predate the invalidation).
- * Bounded: past `maxEntries` the oldest entry is dropped.
+ * Bounded: past `maxEntries` the oldest entry is dropped (the store serves that key until this
+ * replica loads it again).
  */
 export class HotEntries {
   readonly #entries = new Map<string, HotEntry>();
@@ -23,7 +24,7 @@ export class HotEntries {
   readonly #maxEntries: number;
   #epoch = 0;
 
-  /** @param maxEntries the most entries held (the store's L1 size) */
+  /** @param maxEntries the most entries held */
   constructor(maxEntries: number) {
     this.#maxEntries = maxEntries;
   }

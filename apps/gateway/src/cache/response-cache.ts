@@ -57,6 +57,12 @@ export interface ResponseCacheOptions {
   /** Entries kept in memory per replica; 10 000 by default. */
   maxEntries?: number;
   /**
+   * Entries this replica loaded and serves in front of bentocache (cache/hot-entries.ts); 1 000 by
+   * default. Held as objects, with their parsed output, JSON body and ETag: several times the size
+   * of bentocache's JSON copy of an entry, so fewer of them.
+   */
+  hotEntries?: number;
+  /**
    * How long an expired entry may still be served while its upstream fails (stale-if-error), in
    * milliseconds. Off (0) by default: SPEC maps an unreachable, slow or broken service to 503/504/502,
    * and a stale copy could hide a write that timed out but committed.
@@ -162,7 +168,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     l2CircuitBreakerDuration: 1000,
   });
   const inflight = new Map<string, Promise<{ value: unknown; outcome: CacheOutcome }>>();
-  const hot = new HotEntries(options.maxEntries ?? 10_000);
+  const hot = new HotEntries(options.hotEntries ?? 1_000);
   // Another replica wrote, expired or deleted a key, invalidated a tag (its `___bc:t:` key), or cleared.
   bento.on('bus:message:received', ({ message }) => {
     if (message.type === 'clear') hot.clear();
