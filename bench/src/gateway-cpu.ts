@@ -1,10 +1,11 @@
 /**
  * `npx tsx bench/src/gateway-cpu.ts [--gateway-entry FILE] [--requests N] [--connections N] [--peak]
- * [--gateway-node-flags="FLAGS"]`: the gateway's own CPU per request, for before/after tables of
+ * [--cached] [--gateway-node-flags="FLAGS"]`: the gateway's own CPU per request, for before/after tables of
  * gateway changes. The gateway (NODE_ENV=production, logs to a temporary file) runs against a canned
  * users service in this process (`users.byId` and `internal.sessionActor` answered from memory), so
  * nothing but the gateway's work is timed: scenario (b)'s request (`GET /api/v1/users/1`, an access
- * token, `Cache-Control: no-cache`), N requests (20 000 by default) after 3 000 of warm-up, CPU
+ * token, `Cache-Control: no-cache`; with `--cached`, scenario (b-cache)'s: the same request without
+ * `no-cache`, answered from the gateway's response cache after the first), N requests (20 000 by default) after 3 000 of warm-up, CPU
  * from `/proc/<pid>/stat`. A fixed count of requests at the gateway's full rate is steadier on a
  * shared machine than `npm run bench`'s seconds at the users service's rate; it is no replacement
  * for it (no real upstream, no nginx beside it). `--peak` adds the same load at 200 connections and
@@ -30,6 +31,7 @@ const { values: flags } = parseArgs({
     requests: { type: 'string', default: '20000' },
     connections: { type: 'string', default: '50' },
     peak: { type: 'boolean', default: false },
+    cached: { type: 'boolean', default: false },
     'gateway-node-flags': { type: 'string', default: '' },
   },
 });
@@ -127,7 +129,9 @@ const load = (amount: number, conns: number) =>
     url: `${origin}/api/v1/users/1`,
     connections: conns,
     amount,
-    headers: { authorization: `Bearer ${accessToken}`, 'cache-control': 'no-cache' },
+    headers: flags.cached
+      ? { authorization: `Bearer ${accessToken}` }
+      : { authorization: `Bearer ${accessToken}`, 'cache-control': 'no-cache' },
   });
 
 const pid = gateway.pid ?? 0;
@@ -137,7 +141,7 @@ const connectionsBefore = upstreamConnections;
 const result = await load(requests, connections);
 const used = (cpuTimeMs(pid) ?? Number.NaN) - before;
 let line =
-  `gateway ${entry}: ${((used * 1000) / result['2xx']).toFixed(0)} µs/req, ${result.requests.average.toFixed(0)} req/s, ` +
+  `gateway ${entry}${flags.cached ? ' (cached)' : ''}: ${((used * 1000) / result['2xx']).toFixed(0)} µs/req, ${result.requests.average.toFixed(0)} req/s, ` +
   `${result['2xx']}/${requests} 2xx at ${connections} connections, VmHWM ${((sampleMemory(pid)?.hwmKb ?? 0) / 1024).toFixed(1)} MB, ` +
   `${upstreamConnections - connectionsBefore} upstream connections opened while measured`;
 if (flags.peak) {

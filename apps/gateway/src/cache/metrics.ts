@@ -42,8 +42,18 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
     help: 'Whether the cache Redis is usable (1) or the cache runs on memory only (0)',
     registers: [registry],
   });
+  // One child per series, found by a string key: prom-client hashes a labels object on every inc.
+  const readSeries = new Map<string, { inc(): void }>();
   return {
-    countRead: (route, outcome) => reads.inc({ route, outcome }),
+    countRead(route, outcome) {
+      const name = `${outcome} ${route}`;
+      let series = readSeries.get(name);
+      if (!series) {
+        series = reads.labels({ route, outcome });
+        readSeries.set(name, series);
+      }
+      series.inc();
+    },
     countInvalidation: (route) => invalidations.inc({ route }),
     countRedisError: (component) => redisErrors.inc({ component }),
     setRedisUp: (up) => redisUp.set(up ? 1 : 0),

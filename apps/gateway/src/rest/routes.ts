@@ -90,6 +90,7 @@ function compile(route: PublishedRoute, procedure: AnyTRPCProcedure): CompiledRo
 function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
   const { createContext, beforeCall, onError, idempotency } = options;
   const { procedure: path, run, plan, successStatus, cachePolicy, idempotent } = route;
+  const successCacheControl = cacheControl(cachePolicy);
   return async function restHandler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // Caching (cache/*): no-store unless a 200 of a route with a policy says otherwise.
     void reply.header('cache-control', 'no-store');
@@ -126,12 +127,13 @@ function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
       void reply.code(204).send();
       return;
     }
-    const body = JSON.stringify(data ?? null);
+    const representation = representationOf(data);
+    const { body } = representation;
     await pendingKey?.finish({ status: successStatus, body, headers: {} });
     if (successStatus === 200 && (request.method === 'GET' || request.method === 'HEAD')) {
       // RFC 9110 §13.1.2: a current tag in If-None-Match answers 304, with the tag and no body.
-      const etag = strongEtag(body);
-      void reply.header('etag', etag).header('cache-control', cacheControl(cachePolicy));
+      const etag = representation.etag();
+      void reply.header('etag', etag).header('cache-control', successCacheControl);
       if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
         void reply.code(304).send();
         return;
@@ -139,6 +141,33 @@ function handlerFor(route: CompiledRoute, options: RestRouteOptions) {
     }
     void reply.code(successStatus).header('content-type', 'application/json; charset=utf-8').send(body);
   };
+}
+
+/** An answer as sent: its JSON text, and its strong ETag (computed when asked). */
+interface Representation {
+  body: string;
+  etag(): string;
+}
+
+/** The representations of frozen answers: cache entries shared by their hits (cache/hot-entries.ts). */
+const representations = new WeakMap<object, Representation>();
+
+/**
+ * The JSON body of an answer and its strong ETag (SHA-1 of the body). A frozen answer is the same
+ * cache entry on every hit (it cannot change), so its body and tag are computed once and kept as
+ * long as the entry lives; any other answer is serialized per request, its tag hashed only for a GET.
+ */
+function representationOf(data: unknown): Representation {
+  const frozen = data !== null && typeof data === 'object' && Object.isFrozen(data);
+  if (frozen) {
+    const known = representations.get(data);
+    if (known) return known;
+  }
+  const body = JSON.stringify(data ?? null);
+  let etag: string | undefined;
+  const representation = { body, etag: () => (etag ??= strongEtag(body)) };
+  if (frozen) representations.set(data, representation);
+  return representation;
 }
 
 /** Answers a POST whose `Idempotency-Key` says not to run it: the first answer again, 409, 422 or 400. */

@@ -9,6 +9,7 @@ import { inputParser, outputParser } from '@basis/service-kit';
 import { TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from '@trpc/server';
 import type { z } from 'zod';
 import { callThroughCache } from '../cache/call.js';
+import { deepFreeze } from '../cache/hot-entries.js';
 import { asInvalidToken, authenticate, callContext, type GatewayContext, type GatewayMeta, router } from '../trpc.js';
 import { runComposition } from './compose.js';
 import { type Pipeline, publishPipeline } from './pipeline.js';
@@ -102,6 +103,9 @@ function pipelineFor(
   // Without steps the answer was just parsed against this very schema (applyPostProcess).
   const parseOutput = steps.length > 0 ? outputParser(postProcessedOutput(contract, steps)) : undefined;
   const procedure = { name, type: contract.type };
+  // A frozen answer is a cache entry shared by its hits (cache/hot-entries.ts): without steps (which
+  // may depend on the caller or the request), its output is the same on every hit, parsed once.
+  const parsedAnswers = new WeakMap<object, unknown>();
   const serve = async (ctx: GatewayContext, rawInput: unknown): Promise<unknown> => {
     const input = await parseInput(rawInput);
     const verdict = authorize(level, ctx.actor, input);
@@ -111,12 +115,20 @@ function pipelineFor(
     if (contract.compose) answer = await runComposition(ctx, contract.compose, input);
     else if (upstream) answer = await callThroughCache(ctx, contract, input, () => upstream(ctx, procedure, input));
     else throw new Error(`No upstream for ${name}: it is neither composed nor given an UpstreamCaller`);
+    const memoizable =
+      steps.length === 0 && answer !== null && typeof answer === 'object' && Object.isFrozen(answer) ? answer : null;
+    if (memoizable) {
+      const known = parsedAnswers.get(memoizable);
+      if (known !== undefined) return known;
+    }
     const output = await applyPostProcess(
       answer,
       { contract, input, actor: ctx.actor, requestId: ctx.requestId },
       steps,
     );
-    return parseOutput ? parseOutput(output) : output;
+    if (!memoizable) return parseOutput ? parseOutput(output) : output;
+    parsedAnswers.set(memoizable, deepFreeze(output));
+    return output;
   };
   // A public route's caller is not checked against their session, so it is never forwarded.
   if (level === 'public') return (given, rawInput) => serve({ ...given, actor: null }, rawInput);

@@ -50,4 +50,25 @@ describe('cache keys', () => {
     expect(stableKey({ a: 1 })).not.toBe(stableKey({ a: '1' }));
     expect(stableKey(undefined)).toBe('');
   });
+
+  it('writes the same text for flat inputs as for any other (sorted keys, JSON values)', () => {
+    const general = (value: unknown) =>
+      JSON.stringify(value, (_key, inner: unknown) =>
+        inner === null || typeof inner !== 'object' || Array.isArray(inner)
+          ? inner
+          : Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1))),
+      );
+    for (const value of [
+      { id: 7 },
+      { offset: 0, limit: 20, authorId: 3, q: 'é "quoted"\n' },
+      { b: true, a: null, c: undefined, d: Number.NaN },
+      { '10': 1, '9': 2, b: 3 },
+      { nested: { z: 1, a: 2 }, list: [3, { y: 1, x: 2 }] },
+      {},
+      'text',
+      42,
+      [1, 2],
+    ])
+      expect(stableKey(value), JSON.stringify(value)).toBe(general(value));
+  });
 });
