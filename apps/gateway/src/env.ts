@@ -1,4 +1,5 @@
 import { CredentialKeyError, loadServiceCredentials, type ServiceCredentials } from '@basis/service-kit/credentials';
+import { numberVariable } from '@basis/service-kit/env';
 import { z } from 'zod';
 import { JWT_ALGORITHMS, loadSigningKeys, SigningKeyError } from './auth/signing-keys.js';
 import { services } from './services.js';
@@ -14,8 +15,8 @@ export const MIN_SECRET_BYTES = 32;
 
 type SecretName = keyof typeof DEV_SECRETS;
 
-const port = z.coerce.number().int().min(0).max(65_535);
-const positiveInt = z.coerce.number().int().positive();
+const port = numberVariable({ min: 0, max: 65_535 });
+const positiveInt = numberVariable({ min: 1 });
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 type ServiceName = keyof typeof services & string;
@@ -107,7 +108,7 @@ export const EnvSchema = z.object({
    * Milliseconds the gateway keeps serving after SIGTERM with `/readyz` at 503, before it stops accepting;
    * unset: the kit's `shutdownDrainMs` (0 in development, 500 otherwise).
    */
-  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  SHUTDOWN_DRAIN_MS: numberVariable({ min: 0, max: 60_000 }).optional(),
   /** OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`); unset, tracing is off and costs nothing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   /** The `service.name` of the gateway's spans; `gateway` when unset. */

@@ -46,6 +46,14 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
+  it('quotes a value that is not a number (ACCESS_TOKEN_TTL=15m used to say "received NaN")', () => {
+    expect(() => parseEnv({ ACCESS_TOKEN_TTL: '15m', RATE_LIMIT_LOGIN_PER_IP: '1.5' })).toThrow(
+      'Invalid gateway environment:\n  ACCESS_TOKEN_TTL: expected a whole number, got "15m"\n  RATE_LIMIT_LOGIN_PER_IP: expected a whole number, got "1.5"',
+    );
+    expect(() => parseEnv({ UPSTREAM_TIMEOUT_MS: '0' })).toThrow('UPSTREAM_TIMEOUT_MS: must be at least 1');
+    expect(parseEnv({ ACCESS_TOKEN_TTL: ' 60 ' }).env.ACCESS_TOKEN_TTL).toBe(60);
+  });
+
   it('refuses missing, short or development secrets in production, naming them', () => {
     expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*SERVICE_PRIVATE_KEY/);
     expect(() => parseEnv({ NODE_ENV: 'production', JWT_SECRET: 'short', SERVICE_PRIVATE_KEY: SERVICE_KEY })).toThrow(
