@@ -1,4 +1,5 @@
 import { CredentialKeyError, loadServiceCredentials, type ServiceCredentials } from '@basis/service-kit/credentials';
+import { numberVariable } from '@basis/service-kit/env';
 import { z } from 'zod';
 import { JWT_ALGORITHMS, loadSigningKeys, SigningKeyError } from './auth/signing-keys.js';
 import { services } from './services.js';
@@ -14,8 +15,8 @@ export const MIN_SECRET_BYTES = 32;
 
 type SecretName = keyof typeof DEV_SECRETS;
 
-const port = z.coerce.number().int().min(0).max(65_535);
-const positiveInt = z.coerce.number().int().positive();
+const port = numberVariable({ min: 0, max: 65_535 });
+const positiveInt = numberVariable({ min: 1 });
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 type ServiceName = keyof typeof services & string;
@@ -59,6 +60,45 @@ const trustProxy = z
   });
 
 /**
+ * `CORS_ORIGINS`: comma-separated origins, each `http(s)://host[:port]` as a browser sends it in
+ * `Origin`, returned in that form (`HTTP://App.Example:443/` → `https://app.example` for https). An
+ * entry that is no origin (`*`, `app.example`, a path) is refused by name: the CORS plugin compares
+ * origins exactly, so it would have matched nothing and CORS would have stayed off without a word.
+ * @see RFC 6454 §6.1 (serializing an origin)
+ */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value, ctx): string[] => {
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
+    const origins: string[] = [];
+    for (const entry of entries) {
+      const url = URL.canParse(entry) ? new URL(entry) : undefined;
+      const isOrigin =
+        url !== undefined &&
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.pathname === '/' &&
+        url.search === '' &&
+        url.hash === '' &&
+        url.username === '' &&
+        url.password === '';
+      if (!isOrigin) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `${JSON.stringify(entry)} is not an origin: list each allowed one as http(s)://host[:port], e.g. http://localhost:3000`,
+          input: value,
+        });
+        return z.NEVER;
+      }
+      origins.push(url.origin);
+    }
+    return origins;
+  });
+
+/**
  * The gateway's environment, as SPEC.md lists it. Secrets are optional here: {@link parseEnv}
  * applies the production rule (refuse) or the development default (warn) afterwards.
  */
@@ -86,16 +126,8 @@ export const EnvSchema = z.object({
    */
   SERVICE_PRIVATE_KEY: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  /** Comma-separated list of allowed CORS origins; empty disables CORS. */
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin.length > 0),
-    ),
+  /** Comma-separated list of allowed CORS origins; empty disables CORS. See {@link corsOrigins}. */
+  CORS_ORIGINS: corsOrigins,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auth.access` calls per minute per client IP, whatever the email (password spraying). */
   RATE_LIMIT_LOGIN_PER_IP: positiveInt.default(20),
@@ -107,7 +139,7 @@ export const EnvSchema = z.object({
    * Milliseconds the gateway keeps serving after SIGTERM with `/readyz` at 503, before it stops accepting;
    * unset: the kit's `shutdownDrainMs` (0 in development, 500 otherwise).
    */
-  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  SHUTDOWN_DRAIN_MS: numberVariable({ min: 0, max: 60_000 }).optional(),
   /** OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`); unset, tracing is off and costs nothing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   /** The `service.name` of the gateway's spans; `gateway` when unset. */

@@ -1,6 +1,7 @@
 import { Email, Password } from '@basis/contracts';
 import {
   databaseEnv,
+  numberVariable,
   optional,
   parseEnvWith,
   serverEnv,
@@ -31,7 +32,7 @@ export const UsersEnv = z
     BOOTSTRAP_ADMIN_EMAIL: optional(Email),
     BOOTSTRAP_ADMIN_PASSWORD: optional(Password),
     /** How long a used refresh token may still be rotated by a concurrent refresh (seconds, 0 = never). */
-    REFRESH_REUSE_INTERVAL_SECONDS: withDefault(z.coerce.number().min(0).max(300), 10),
+    REFRESH_REUSE_INTERVAL_SECONDS: withDefault(numberVariable({ min: 0, max: 300, integer: false }), 10),
   })
   .superRefine((env, ctx) => {
     if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {

@@ -60,6 +60,7 @@ describe('parseEnv', () => {
   it.each([
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],
+    ['REFRESH_REUSE_INTERVAL_SECONDS', { REFRESH_REUSE_INTERVAL_SECONDS: 'ten' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/db' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['NODE_ENV', { NODE_ENV: 'staging' }],

@@ -5,6 +5,7 @@ import { developmentPrivateKey, developmentPublicKey } from './credentials/keys.
 import {
   DEFAULT_SHUTDOWN_DRAIN_MS,
   databaseEnv,
+  numberVariable,
   parseEnvWith,
   serverEnv,
   serviceCredentialEnv,
@@ -132,6 +133,34 @@ describe('the env fragments', () => {
     ['NODE_ENV', { NODE_ENV: 'prod' }],
   ])('name %s in a one-line EnvError when it is bad', (name, source) => {
     expect(() => parse(source)).toThrow(new RegExp(`^Invalid environment: ${name}: [^\\n]+$`));
+  });
+});
+
+describe('a numeric variable that is not a number (PORT=abc used to answer "expected number, received NaN")', () => {
+  it.each([
+    ['abc', '"abc"'],
+    ['15m', '"15m"'],
+    ['0x10', '"0x10"'],
+    ['1e3', '"1e3"'],
+    ['Infinity', '"Infinity"'],
+    ['8.5', '"8.5"'],
+  ])('refuses PORT=%s quoting the value it got', (value, quoted) => {
+    expect(() => parse({ PORT: value })).toThrow(`Invalid environment: PORT: expected a whole number, got ${quoted}`);
+  });
+
+  it('says which bound a number breaks, and reads spaces around it as nothing', () => {
+    expect(() => parse({ PORT: '65536' })).toThrow('Invalid environment: PORT: must be at most 65535');
+    expect(() => parse({ SHUTDOWN_DRAIN_MS: '-1' })).toThrow(
+      'Invalid environment: SHUTDOWN_DRAIN_MS: must be at least 0',
+    );
+    expect(parse({ PORT: ' 8080 ' }).PORT).toBe(8080);
+  });
+
+  it('takes a fractional part only when integer is false', () => {
+    const seconds = numberVariable({ min: 0, max: 300, integer: false });
+    expect(seconds.parse('0.5')).toBe(0.5);
+    expect(seconds.safeParse('ten').error?.issues[0]?.message).toBe('expected a number, got "ten"');
+    expect(seconds.safeParse('301').error?.issues[0]?.message).toBe('must be at most 300');
   });
 });
 

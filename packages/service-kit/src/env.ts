@@ -38,6 +38,36 @@ export const optional = <T extends z.ZodType>(schema: T) =>
 export const withDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T>) =>
   optional(schema).transform((value): z.output<T> => (value === undefined ? fallback : (value as z.output<T>)));
 
+/** Decimal text of a whole number, optionally negative (a bound refuses it with its own message). */
+const WHOLE_NUMBER = /^-?[0-9]+$/;
+/** Decimal text of a number, optionally with a fractional part. */
+const DECIMAL_NUMBER = /^-?[0-9]+(?:\.[0-9]+)?$/;
+
+/**
+ * A numeric variable: its text (surrounding spaces ignored) read as a decimal number, then bounded.
+ * Text that is not one is an issue quoting it (`expected a whole number, got "15m"`), rather than
+ * zod's coercion message `expected number, received NaN`, which names neither the rule nor the value;
+ * `0x10`, `1e3` and `Infinity` are refused too.
+ * @param bounds `min` and `max`, inclusive; `integer: false` also accepts a fractional part (`0.5`)
+ * @returns a schema from the variable's string to a number
+ * @example numberVariable({ min: 0, max: 65_535 }) // PORT
+ */
+export function numberVariable(bounds: { min?: number; max?: number; integer?: boolean } = {}) {
+  const { min, max, integer = true } = bounds;
+  const expected = integer ? 'a whole number' : 'a number';
+  let value = z.number();
+  if (min !== undefined) value = value.min(min, { error: `must be at least ${min}` });
+  if (max !== undefined) value = value.max(max, { error: `must be at most ${max}` });
+  return z
+    .string()
+    .trim()
+    .regex(integer ? WHOLE_NUMBER : DECIMAL_NUMBER, {
+      error: (issue) => `expected ${expected}, got ${JSON.stringify(issue.input)}`,
+    })
+    .transform(Number)
+    .pipe(value);
+}
+
 /**
  * `NODE_ENV` (`development` by default), `PORT`, `HOST` (`0.0.0.0`), `LOG_LEVEL` (`info`),
  * `SHUTDOWN_DRAIN_MS` (optional: see {@link shutdownDrainMs}), and the tracing pair
@@ -48,10 +78,10 @@ export const withDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T
 export function serverEnv(defaults: { port: number }) {
   return {
     NODE_ENV: withDefault(z.enum(['development', 'production', 'test']), 'development'),
-    PORT: withDefault(z.coerce.number().int().min(0).max(65_535), defaults.port),
+    PORT: withDefault(numberVariable({ min: 0, max: 65_535 }), defaults.port),
     HOST: withDefault(z.string().trim().min(1), '0.0.0.0'),
     LOG_LEVEL: withDefault(z.enum(LOG_LEVELS), 'info'),
-    SHUTDOWN_DRAIN_MS: optional(z.coerce.number().int().min(0).max(60_000)),
+    SHUTDOWN_DRAIN_MS: optional(numberVariable({ min: 0, max: 60_000 })),
     OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })),
     OTEL_SERVICE_NAME: optional(z.string().trim().min(1)),
   };

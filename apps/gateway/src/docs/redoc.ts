@@ -32,7 +32,7 @@ function redocPage(title: string, specUrl: string, bundleUrl: string): string {
 }
 
 /**
- * Registers `GET /redoc` (the page) and `GET /redoc/redoc.standalone.js` (redoc 2.5's
+ * Registers `GET /redoc` and `GET /redoc/` (the page) and `GET /redoc/redoc.standalone.js` (redoc 2.5's
  * standalone bundle, read once from node_modules and served from memory as bytes, with its one remote
  * asset, the footer logo, pointed at `GET /redoc/logo-mini.svg`).
  * @param app the Fastify instance
@@ -45,9 +45,11 @@ export async function registerRedoc(app: FastifyInstance, opts: { title: string;
   // characters, so V8 would hold it two bytes per character (2.1 MB) and encode it on every send.
   const bundle = Buffer.from(source.replaceAll(REMOTE_LOGO, LOCAL_LOGO), 'utf8');
   const page = redocPage(opts.title, opts.specUrl, '/redoc/redoc.standalone.js');
-  app.get('/redoc', (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP).send(page),
-  );
+  // `/redoc/` too, as Swagger UI answers `/docs/`: the page's URLs are absolute, so both render it.
+  for (const url of ['/redoc', '/redoc/'])
+    app.get(url, (_request, reply) =>
+      reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP).send(page),
+    );
   app.get('/redoc/redoc.standalone.js', (_request, reply) =>
     reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(bundle),
   );

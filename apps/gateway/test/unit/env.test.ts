@@ -46,6 +46,24 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
+  it('refuses a CORS_ORIGINS entry that is no origin (CORS_ORIGINS=* used to start with CORS matching nothing)', () => {
+    for (const entry of ['*', 'app.example', 'http://app.example/api', 'ftp://app.example']) {
+      expect(() => parseEnv({ CORS_ORIGINS: `http://ok.example,${entry}` })).toThrow(
+        `CORS_ORIGINS: ${JSON.stringify(entry)} is not an origin`,
+      );
+    }
+    const { env } = parseEnv({ CORS_ORIGINS: 'HTTP://LocalHost:3000/, https://app.example:443' });
+    expect(env.CORS_ORIGINS).toEqual(['http://localhost:3000', 'https://app.example']);
+  });
+
+  it('quotes a value that is not a number (ACCESS_TOKEN_TTL=15m used to say "received NaN")', () => {
+    expect(() => parseEnv({ ACCESS_TOKEN_TTL: '15m', RATE_LIMIT_LOGIN_PER_IP: '1.5' })).toThrow(
+      'Invalid gateway environment:\n  ACCESS_TOKEN_TTL: expected a whole number, got "15m"\n  RATE_LIMIT_LOGIN_PER_IP: expected a whole number, got "1.5"',
+    );
+    expect(() => parseEnv({ UPSTREAM_TIMEOUT_MS: '0' })).toThrow('UPSTREAM_TIMEOUT_MS: must be at least 1');
+    expect(parseEnv({ ACCESS_TOKEN_TTL: ' 60 ' }).env.ACCESS_TOKEN_TTL).toBe(60);
+  });
+
   it('refuses missing, short or development secrets in production, naming them', () => {
     expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*SERVICE_PRIVATE_KEY/);
     expect(() => parseEnv({ NODE_ENV: 'production', JWT_SECRET: 'short', SERVICE_PRIVATE_KEY: SERVICE_KEY })).toThrow(
