@@ -21,13 +21,16 @@ import {
 
 const TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), 'templates');
 const GATEWAY_SERVICES = 'apps/gateway/src/services.ts';
+/** Set (to anything) to leave out the generator's last action, `npm install`. */
+const SKIP_INSTALL = 'BASIS_GENERATOR_SKIP_INSTALL';
 
 /**
  * `npm run new:service -- <name>` (plop): scaffolds a Basis service. Templates (templates/) give the contract
  * and the app's sources; what posts already has (.env.example, compose block, Kubernetes manifests, database
  * init script, the test server helper) is copied from posts with its names and port replaced, so settings
  * such as the service credential follow whatever posts uses today. Its image needs nothing new: compose
- * builds it from docker/Dockerfile with `APP: <name>`.
+ * builds it from docker/Dockerfile with `APP: <name>`. Last, it runs `npm install` (unless
+ * BASIS_GENERATOR_SKIP_INSTALL is set), so `npm run build && npm test` is all that is left (SPEC, Commands).
  * @param {import('plop').NodePlopAPI} plop
  */
 // biome-ignore lint/style/noDefaultExport: plop loads the plopfile's default export.
@@ -110,7 +113,16 @@ export default function (plop) {
             ...touched.filter((path) => /\.(ts|json)$/.test(path)),
           ];
           execFileSync('npx', ['biome', 'check', '--write', ...new Set(files)], { cwd: root, stdio: 'pipe' });
-          return `formatted with Biome; next: edit packages/contracts/src/procedures/${names.name}.ts, then npm install && npm run build`;
+          return 'formatted with Biome';
+        },
+        () => {
+          // The new workspace into package-lock.json and node_modules/@basis/<name>: without it the build and
+          // tests still pass, but `npm ci` (CI, docker/Dockerfile) refuses the out-of-sync lock file and turbo
+          // warns the workspace is missing from it. About 2 s when everything else is installed already.
+          const next = `next: edit packages/contracts/src/procedures/${names.name}.ts, then npm run build && npm test`;
+          if (process.env[SKIP_INSTALL]) return `npm install skipped (${SKIP_INSTALL} is set); ${next}`;
+          execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'pipe' });
+          return `npm install (package-lock.json, node_modules/@basis/${names.name}); ${next}`;
         },
       ];
     },
