@@ -57,7 +57,8 @@ export function nestsDeeperThan(text: string, max: number): boolean {
  * Replaces the `application/json` body parser of `app` (and its children) with Fastify's own
  * (prototype-poisoning checks, 400 on malformed or empty JSON, 413 over the body limit) preceded
  * by a nesting check: a body nested deeper than {@link MAX_JSON_DEPTH} is a 400 before any
- * handler runs. A 5000-level body used to overflow the stack in the REST and tRPC body paths (500).
+ * handler runs (a 5000-level body used to overflow the stack in the REST and tRPC body paths: 500).
+ * An empty body of a DELETE is no body, not Fastify's "Empty body" 400.
  * @param app the Fastify instance or plugin scope whose JSON parser to replace
  * @param keepRaw hand the handler the text instead of the parsed value (what tRPC's adapter wants)
  */
@@ -66,6 +67,12 @@ export function registerJsonBodyParser(app: FastifyInstance, { keepRaw = false }
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // A DELETE reads its input from the path and query, never a body: an empty one is no body, even
+    // when the client labels it JSON (a default `content-type` header), instead of Fastify's 400.
+    if (text === '' && request.method === 'DELETE') {
+      done(null, undefined);
+      return;
+    }
     if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
       done(new JsonTooDeepError(MAX_JSON_DEPTH), undefined);
       return;
