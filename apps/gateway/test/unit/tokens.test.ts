@@ -93,8 +93,14 @@ describe('readBearer', () => {
   it('tells a missing header from a malformed one', () => {
     expect(readBearer(undefined)).toEqual({ kind: 'missing' });
     expect(readBearer('')).toEqual({ kind: 'missing' });
-    for (const header of ['Bearer', 'Bearer ', 'Basic abc', 'Bearer a b', 'Bearerabc', 'Bearer ä']) {
+    for (const header of ['Bearer', 'Bearer ', 'Bearer a b', 'Bearer ä', 'bearer  a b']) {
       expect(readBearer(header), header).toEqual({ kind: 'malformed' });
+    }
+  });
+
+  it('reads another scheme as no bearer credentials (RFC 6750 §3.1: no error code)', () => {
+    for (const header of ['Basic abc', 'Bearerabc', 'Digest username="a"', 'Token abc']) {
+      expect(readBearer(header), header).toEqual({ kind: 'missing' });
     }
   });
 
