@@ -167,6 +167,7 @@ export function buildChecks(i: CheckInputs): Check[] {
   const stormRatio = ratio(i.bStorm.p99, b.p99);
   const directCost = cpuOf(a, 'users') + cpuOf(a, 'load generator');
   const gatewayCost = cpuOf(b, 'gateway') + cpuOf(b, 'users') + cpuOf(b, 'load generator');
+  const cachedCost = cpuOf(bCache, 'gateway') + cpuOf(bCache, 'users') + cpuOf(bCache, 'load generator');
   const gm = i.gatewayMemory;
   const um = i.usersMemory;
   return [
@@ -247,6 +248,14 @@ export function buildChecks(i: CheckInputs): Check[] {
       target: `≥ ${TARGETS.throughputRatio.toFixed(2)}`,
       verdict: 'INFO',
       note: '(users + autocannon µs/req in a) ÷ (gateway + users + autocannon µs/req in b): the ceiling on shared cores',
+    },
+    {
+      name: '(b-cache)/(b) throughput if CPU-bound',
+      value: cachedCost > 0 ? gatewayCost / cachedCost : null,
+      unit: '',
+      target: '≥ 5',
+      verdict: 'INFO',
+      note: `(gateway + users + autocannon µs/req in b) ÷ (gateway + users + autocannon µs/req in b-cache): the ceiling on shared cores; a hit costs the gateway ${cpuOf(bCache, 'gateway').toFixed(0)} µs, the load generator ${cpuOf(bCache, 'load generator').toFixed(0)} µs`,
     },
     {
       name: 'p99 of (b) during login storm',
