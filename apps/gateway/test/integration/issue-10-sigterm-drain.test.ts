@@ -166,59 +166,51 @@ const tally = (outcomes: Outcome[]) =>
   }, {});
 
 describe('SIGTERM under 16 connections of load', () => {
-  it('users: /readyz 503 at once, exit 0 within 3 s, the gateway answers only 200 or 503 with Retry-After', async () => {
-    const { users, gateway, token, kill } = await startProcesses();
-    try {
-      const settle = new Promise((resolve) => setTimeout(resolve, 4500));
-      const outcomes = load(gateway.url, token, settle);
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      const signalledAt = performance.now();
-      users.child.kill('SIGTERM');
-      const ready = await readyzAfterSignal(users);
-      expect(ready?.status).toBe(503);
-      expect(ready?.headers.get('retry-after')).not.toBeNull();
-      const { code, at } = await users.exited;
-      const seen = await outcomes;
-      console.info(
-        `users SIGTERM: exit ${code} after ${Math.round(at - signalledAt)} ms; gateway answers ${JSON.stringify(tally(seen))}`,
-      );
-      expect(code, users.output()).toBe(0);
-      expect(at - signalledAt).toBeLessThan(3000);
-      expect(seen.filter(({ status }) => status === 200).length).toBeGreaterThan(0);
-      expect(seen.filter(({ status }) => status !== 200 && status !== 503)).toEqual([]);
-      expect(seen.filter(({ status, retryAfter }) => status === 503 && retryAfter === null)).toEqual([]);
-    } finally {
-      kill();
-    }
-  }, 200_000);
+  // posts: a new offset each time, so every read misses the gateway's public cache and reaches posts.
+  const services = [
+    { name: 'users', withPosts: false, paths: () => undefined },
+    {
+      name: 'posts',
+      withPosts: true,
+      paths: () => {
+        let offset = 0;
+        return () => `/api/v1/posts?offset=${offset++}`;
+      },
+    },
+  ] as const;
 
-  it('posts: /readyz 503 at once, exit 0 within 3 s, the gateway answers GET /api/v1/posts only 200 or 503 with Retry-After', async () => {
-    const { posts, gateway, token, kill } = await startProcesses({ withPosts: true });
-    if (!posts) throw new Error('posts did not start');
-    try {
-      // A new offset each time: every read misses the gateway's public cache and reaches posts.
-      let offset = 0;
-      const settle = new Promise((resolve) => setTimeout(resolve, 4500));
-      const outcomes = load(gateway.url, token, settle, () => `/api/v1/posts?offset=${offset++}`);
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      const signalledAt = performance.now();
-      posts.child.kill('SIGTERM');
-      const ready = await readyzAfterSignal(posts);
-      expect(ready?.status).toBe(503);
-      const { code, at } = await posts.exited;
-      const seen = await outcomes;
-      console.info(
-        `posts SIGTERM: exit ${code} after ${Math.round(at - signalledAt)} ms; gateway answers ${JSON.stringify(tally(seen))}`,
-      );
-      expect(code, posts.output()).toBe(0);
-      expect(at - signalledAt).toBeLessThan(3000);
-      expect(seen.filter(({ status }) => status === 200).length).toBeGreaterThan(0);
-      expect(seen.filter(({ status }) => status !== 200 && status !== 503)).toEqual([]);
-      expect(seen.filter(({ status, retryAfter }) => status === 503 && retryAfter === null)).toEqual([]);
-    } finally {
-      kill();
-    }
-  }, 200_000);
+  it.each(services)(
+    '$name: /readyz 503 at once, exit 0 within 3 s, the gateway answers only 200 or 503 with Retry-After',
+    async ({ name, withPosts, paths }) => {
+      const processes = await startProcesses({ withPosts });
+      const { gateway, token, kill } = processes;
+      const service = name === 'users' ? processes.users : processes.posts;
+      if (!service) throw new Error(`${name} did not start`);
+      try {
+        const settle = new Promise((resolve) => setTimeout(resolve, 4500));
+        const outcomes = load(gateway.url, token, settle, paths());
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        const signalledAt = performance.now();
+        service.child.kill('SIGTERM');
+        const ready = await readyzAfterSignal(service);
+        expect(ready?.status).toBe(503);
+        expect(ready?.headers.get('retry-after')).not.toBeNull();
+        const { code, at } = await service.exited;
+        const seen = await outcomes;
+        console.info(
+          `${name} SIGTERM: exit ${code} after ${Math.round(at - signalledAt)} ms; gateway answers ${JSON.stringify(tally(seen))}`,
+        );
+        expect(code, service.output()).toBe(0);
+        expect(at - signalledAt).toBeLessThan(3000);
+        expect(seen.filter(({ status }) => status === 200).length).toBeGreaterThan(0);
+        expect(seen.filter(({ status }) => status !== 200 && status !== 503)).toEqual([]);
+        expect(seen.filter(({ status, retryAfter }) => status === 503 && retryAfter === null)).toEqual([]);
+      } finally {
+        kill();
+      }
+    },
+    200_000,
+  );
 
   it('gateway: /readyz 503 at once, in-flight calls finish, exit 0 within 3 s, no 500/502/504', async () => {
     const { gateway, token, kill } = await startProcesses();
