@@ -139,7 +139,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe.each(drivers)(
   'deleting a user deletes their posts, end to end, on $name (issue 9)',
   { timeout: 600_000 },
-  ({ storage }) => {
+  ({ name, storage }) => {
     const storages = async () => ({ users: await storage(), posts: await storage() });
 
     it('removes them within 5 s while both run: 50 deletions, each timed', async () => {
@@ -164,7 +164,7 @@ describe.each(drivers)(
       const delays = ids.map((id) => (gone.get(id) ?? Number.POSITIVE_INFINITY) - (deletedAt.get(id) ?? 0));
       const sorted = [...delays].sort((a, b) => a - b);
       const median = ((sorted[24] ?? 0) + (sorted[25] ?? 0)) / 2;
-      console.info(`deletion → posts gone over 50 deletions: median ${median} ms, max ${sorted.at(-1)} ms`);
+      console.info(`${name}: deletion → posts gone over 50 deletions: median ${median} ms, max ${sorted.at(-1)} ms`);
       expect(Math.max(...delays)).toBeLessThan(5000);
       expect((await stack.authors()).has(bystander)).toBe(true);
       expect(stack.appliedEvents()).toBe(50);
