@@ -24,7 +24,9 @@ export interface PostProcessStep {
    */
   output?: (schema: z.ZodType) => z.ZodType;
   /**
-   * Transforms an answer (already parsed against the contract's output).
+   * Transforms an answer (already parsed against the contract's output). Return a new value rather
+   * than changing it in place: a cached answer is shared by every hit and frozen (cache/hot-entries.ts),
+   * and a field the contract types as `unknown` keeps that shared reference through the parse.
    * @throws {import('@trpc/server').TRPCError} to answer with that error instead
    */
   run(output: unknown, call: PostProcessCall): unknown;
